@@ -1,0 +1,42 @@
+// The TypeScript backend's linear memory: the same byte-offset pointers as the wasm kernels, over an
+// ArrayBuffer that grows like WebAssembly.Memory (64 KiB pages, re-created on growth).
+import type { LinearMemory } from '../memory.js';
+
+const PAGE = 65536;
+
+export class Heap implements LinearMemory {
+  buffer: ArrayBuffer;
+  private cached?: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; f64: Float64Array };
+
+  constructor(pages = 1) {
+    this.buffer = new ArrayBuffer(pages * PAGE);
+  }
+
+  grow(pages: number): number {
+    const before = this.buffer.byteLength / PAGE;
+    const next = new ArrayBuffer(this.buffer.byteLength + pages * PAGE);
+    new Uint8Array(next).set(new Uint8Array(this.buffer));
+    this.buffer = next;
+    return before;
+  }
+
+  views(): { f32: Float32Array; i32: Int32Array; f64: Float64Array } {
+    if (this.cached?.buffer !== this.buffer) {
+      const b = this.buffer;
+      this.cached = { buffer: b, f32: new Float32Array(b), i32: new Int32Array(b), f64: new Float64Array(b) };
+    }
+    return this.cached;
+  }
+}
+
+// The four per-lane f64 accumulators of assembly/common.ts, combined as (a0 + a1) + (a2 + a3).
+export class LaneSums {
+  private readonly lanes = new Float64Array(4);
+  add(lane: number, value: number): void {
+    this.lanes[lane] += value;
+  }
+  total(): number {
+    const a = this.lanes;
+    return (a[0] + a[1]) + (a[2] + a[3]);
+  }
+}

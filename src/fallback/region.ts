@@ -1,0 +1,109 @@
+// Twin of assembly/region.ts, one pixel (wasm lane) at a time.
+import { fr, exp } from './math.js';
+import type { Heap } from './heap.js';
+
+// Probabilities of one pixel's C channels into p (activation: 0 softmax, 1 sigmoid, 2 none).
+function activate(f32: Float32Array, xi: number, cs: number, C: number, activation: number, p: Float64Array): void {
+  if (activation === 0) {
+    let m = f32[xi];
+    for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
+    let s = 0;
+    for (let c = 0; c < C; c++) {
+      p[c] = exp(fr(f32[xi + c * cs] - m));
+      s = fr(s + p[c]);
+    }
+    const rs = fr(1 / s);
+    for (let c = 0; c < C; c++) p[c] = fr(p[c] * rs);
+  } else if (activation === 1) {
+    for (let c = 0; c < C; c++) {
+      const xc = f32[xi + c * cs];
+      const e = exp(-Math.abs(xc));
+      const r = fr(1 / fr(1 + e));
+      p[c] = xc >= 0 ? r : fr(e * r);
+    }
+  } else {
+    for (let c = 0; c < C; c++) p[c] = f32[xi + c * cs];
+  }
+}
+
+export function regionStats(
+  heap: Heap, x: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
+  activation: number, labelOffset: number, ignore: number, squared: number,
+  probs: number, _tile: number, _acc: number, out: number,
+): void {
+  const { f32, i32, f64 } = heap.views();
+  const cs = nhwc ? 1 : P;
+  const ps = nhwc ? C : 1;
+  const p = new Float64Array(C);
+  const acc = new Float64Array(C * 12); // [class][I, Sp, Sg][lane]
+  for (let n = 0; n < N; n++) {
+    acc.fill(0);
+    for (let i0 = 0; i0 < P; i0 += 4) {
+      const k = Math.min(4, P - i0);
+      for (let j = 0; j < 4; j++) {
+        if (j >= k) {
+          for (let a = j; a < acc.length; a += 4) acc[a] += 0;
+          continue;
+        }
+        const i = i0 + j;
+        const e0 = n * C * P + i * ps;
+        const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+        const valid = !labels || label !== ignore;
+        activate(f32, (x >> 2) + e0, cs, C, activation, p);
+        for (let c = 0; c < C; c++) {
+          if (probs) f32[(probs >> 2) + e0 + c * cs] = p[c];
+          const pv = valid ? p[c] : 0;
+          const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
+          const a = c * 12 + j;
+          acc[a] += fr(pv * g);
+          acc[a + 4] += squared ? fr(pv * pv) : pv;
+          acc[a + 8] += squared ? fr(g * g) : g;
+        }
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      const o = (out >> 3) + (n * C + c) * 3;
+      for (let s = 0; s < 3; s++) {
+        const a = c * 12 + s * 4;
+        f64[o + s] = (acc[a] + acc[a + 1]) + (acc[a + 2] + acc[a + 3]);
+      }
+    }
+  }
+}
+
+export function regionGrad(
+  heap: Heap, grad: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
+  activation: number, labelOffset: number, ignore: number, squared: number,
+  coefA: number, coefB: number, _tile: number,
+): void {
+  const { f32, i32 } = heap.views();
+  const cs = nhwc ? 1 : P;
+  const ps = nhwc ? C : 1;
+  const u = new Float64Array(C);
+  for (let n = 0; n < N; n++) {
+    const an = (coefA >> 2) + n * C;
+    const bn = (coefB >> 2) + n * C;
+    for (let i = 0; i < P; i++) {
+      const e0 = n * C * P + i * ps;
+      const gi = (grad >> 2) + e0;
+      const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+      const valid = !labels || label !== ignore;
+      let dot = 0;
+      for (let c = 0; c < C; c++) {
+        const at = gi + c * cs;
+        const p = f32[at];
+        const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
+        const b = f32[bn + c];
+        u[c] = fr(fr(f32[an + c] * g) + (squared ? fr(b * fr(p + p)) : b));
+        if (activation === 0) dot = fr(dot + fr(p * u[c]));
+        else if (activation === 1) f32[at] = valid ? fr(u[c] * fr(p * fr(1 - p))) : 0;
+        else f32[at] = valid ? u[c] : 0;
+      }
+      if (activation !== 0) continue;
+      for (let c = 0; c < C; c++) {
+        const at = gi + c * cs;
+        f32[at] = valid ? fr(f32[at] * fr(u[c] - dot)) : 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+// Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
+import { fr, exp, log, log1p, pow } from './math.js';
+import { Heap, LaneSums } from './heap.js';
+
+export function sigmoidLoss(
+  heap: Heap, x: number, labels: number, y: number, posWeight: number, weight: number,
+  N: number, C: number, P: number, nhwc: number, labelOffset: number, ignore: number,
+  fromLogits: number, focal: number, gamma: number, alpha: number, scale: number,
+  grad: number, losses: number, out: number,
+): void {
+  const { f32, i32 } = heap.views();
+  const cs = nhwc ? 1 : P;
+  const ps = nhwc ? C : 1;
+  gamma = fr(gamma);
+  alpha = fr(alpha);
+  scale = fr(scale);
+  const beta = fr(1 - alpha);
+  const sums = new LaneSums();
+  for (let n = 0; n < N; n++) {
+    for (let i0 = 0; i0 < P; i0 += 4) {
+      const k = Math.min(4, P - i0);
+      for (let c = 0; c < C; c++) {
+        for (let j = 0; j < 4; j++) {
+          if (j >= k) {
+            sums.add(j, 0);
+            continue;
+          }
+          const i = i0 + j;
+          const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+          const valid = !labels || label !== ignore;
+          const at = n * C * P + c * cs + i * ps;
+          const xc = f32[(x >> 2) + at];
+          const yc = labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + at];
+          const notY = fr(1 - yc);
+          let loss: number;
+          let g: number;
+          if (fromLogits) {
+            const e = exp(-Math.abs(xc));
+            const softplus = fr(log1p(e) + Math.max(-xc, 0));
+            const r = fr(1 / fr(1 + e));
+            const positive = xc >= 0;
+            const p = positive ? r : fr(e * r);
+            if (focal) {
+              const q = positive ? fr(e * r) : r;
+              const ce = fr(fr(notY * xc) + softplus);
+              const rest = fr(fr(yc * q) + fr(notY * p));
+              let mod = 1;
+              let slope = 0;
+              if (gamma !== 0) {
+                mod = pow(rest, gamma);
+                slope = fr(fr(fr(gamma * fr(ce / rest)) * mod) * fr(p * q));
+                slope = fr(slope * fr(1 - fr(yc + yc)));
+                if (!(rest > 0)) slope = 0;
+              }
+              const alphaT = alpha >= 0 ? fr(fr(alpha * yc) + fr(beta * notY)) : 1;
+              loss = fr(alphaT * fr(ce * mod));
+              g = fr(alphaT * fr(fr(fr(p - yc) * mod) + slope));
+            } else {
+              const pw = f32[(posWeight >> 2) + c];
+              const wc = f32[(weight >> 2) + c];
+              const lift = fr(1 + fr(fr(pw - 1) * yc));
+              loss = fr(wc * fr(fr(notY * xc) + fr(lift * softplus)));
+              g = fr(wc * fr(fr(lift * p) - fr(pw * yc)));
+            }
+          } else {
+            const pw = f32[(posWeight >> 2) + c];
+            const wc = f32[(weight >> 2) + c];
+            const q = fr(1 - xc);
+            const logP = Math.max(log(xc), -100);
+            const logQ = Math.max(log(q), -100);
+            const pwy = fr(pw * yc);
+            loss = -fr(wc * fr(fr(pwy * logP) + fr(notY * logQ)));
+            g = fr(fr(notY * xc) - fr(pwy * q));
+            g = fr(fr(wc * g) / Math.max(fr(xc * q), EPS12));
+          }
+          if (!valid) loss = 0;
+          sums.add(j, loss);
+          if (losses) f32[(losses >> 2) + at] = loss;
+          if (grad) f32[(grad >> 2) + at] = valid ? fr(g * scale) : 0;
+        }
+      }
+    }
+  }
+  heap.views().f64[out >> 3] = sums.total();
+}
+
+const EPS12 = fr(1e-12);

@@ -1,0 +1,80 @@
+// The kernel set, implemented twice: by the wasm module (assembly/) and by its TypeScript twin
+// (src/fallback/). Both take byte-offset pointers into their own linear memory and give bit-identical
+// results, so everything above this interface is shared.
+import { Heap } from './fallback/heap.js';
+import { labelScan } from './fallback/labels.js';
+import { softmaxIndex, softmaxDense } from './fallback/softmax.js';
+import { sigmoidLoss } from './fallback/sigmoid.js';
+import { regionStats, regionGrad } from './fallback/region.js';
+import type { LinearMemory } from './memory.js';
+
+type Kernel = (...args: number[]) => void;
+
+export interface Kernels {
+  readonly memory: LinearMemory;
+  heapBase(): number;
+  labelScan: Kernel;
+  softmaxIndex: Kernel;
+  softmaxDense: Kernel;
+  sigmoidLoss: Kernel;
+  regionStats: Kernel;
+  regionGrad: Kernel;
+}
+
+export function fallbackKernels(): Kernels {
+  const heap = new Heap();
+  const bind =
+    (f: (heap: Heap, ...args: number[]) => void): Kernel =>
+    (...args) =>
+      f(heap, ...args);
+  return {
+    memory: heap,
+    heapBase: () => 16,
+    labelScan: bind(labelScan as never),
+    softmaxIndex: bind(softmaxIndex as never),
+    softmaxDense: bind(softmaxDense as never),
+    sigmoidLoss: bind(sigmoidLoss as never),
+    regionStats: bind(regionStats as never),
+    regionGrad: bind(regionGrad as never),
+  };
+}
+
+/** Where the kernels' wasm can come from. */
+export type WasmSource = WebAssembly.Module | BufferSource | Response | URL | string;
+
+export async function wasmKernels(source: WasmSource): Promise<Kernels> {
+  const module = await compile(source);
+  const instance = await WebAssembly.instantiate(module, {});
+  return instance.exports as unknown as Kernels;
+}
+
+async function compile(source: WasmSource): Promise<WebAssembly.Module> {
+  if (source instanceof WebAssembly.Module) return source;
+  if (typeof Response !== 'undefined' && source instanceof Response) {
+    return WebAssembly.compile(await source.arrayBuffer());
+  }
+  if (source instanceof URL || typeof source === 'string') {
+    const url = source instanceof URL ? source : new URL(source);
+    if (url.protocol === 'file:') {
+      const { readFile } = await import('node:fs/promises');
+      return WebAssembly.compile(await readFile(url));
+    }
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`segloss: fetching ${url} gave HTTP ${response.status}`);
+    return WebAssembly.compile(await response.arrayBuffer());
+  }
+  return WebAssembly.compile(source as BufferSource);
+}
+
+// A module that uses one f32x4 instruction: validates only where wasm SIMD is supported.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+]);
+
+export function hasWasmSimd(): boolean {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
