@@ -7,8 +7,7 @@ import { laneMask, load4, store4, loadLabels4, low2, high2, combine } from './co
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
-const LOG_FLOOR = f32x4.splat(-100); // PyTorch's clamp of log p in binary_cross_entropy
-const EPS12 = f32x4.splat(1e-12); // PyTorch's floor of p (1 - p) in its gradient
+const LOG_FLOOR = f32x4.splat(-100); // PyTorch clamps log p and log(1 - p) at -100 in binary_cross_entropy
 
 export function sigmoidLoss(
   x: usize, labels: usize, y: usize, posWeight: usize, weight: usize,
@@ -75,12 +74,18 @@ export function sigmoidLoss(
           const pw = f32x4.splat(load<f32>(posWeight + (<usize>c << 2)));
           const wc = f32x4.splat(load<f32>(weight + (<usize>c << 2)));
           const q = f32x4.sub(ONE, xc);
-          const logP = f32x4.max(log4(xc), LOG_FLOOR);
-          const logQ = f32x4.max(log4(q), LOG_FLOOR);
+          const logP = log4(xc);
+          const logQ = log4(q);
           const pwy = f32x4.mul(pw, yc);
-          loss = f32x4.neg(f32x4.mul(wc, f32x4.add(f32x4.mul(pwy, logP), f32x4.mul(notY, logQ))));
-          g = f32x4.sub(f32x4.mul(notY, xc), f32x4.mul(pwy, q));
-          g = f32x4.div(f32x4.mul(wc, g), f32x4.max(f32x4.mul(xc, q), EPS12));
+          loss = f32x4.add(
+            f32x4.mul(pwy, f32x4.max(logP, LOG_FLOOR)),
+            f32x4.mul(notY, f32x4.max(logQ, LOG_FLOOR)),
+          );
+          loss = f32x4.neg(f32x4.mul(wc, loss));
+          // the derivative of the clamped loss: a clamped log contributes nothing
+          const fromQ = v128.and(f32x4.div(notY, q), f32x4.gt(logQ, LOG_FLOOR));
+          const fromP = v128.and(f32x4.div(pwy, xc), f32x4.gt(logP, LOG_FLOOR));
+          g = f32x4.mul(wc, f32x4.sub(fromQ, fromP));
         }
         loss = v128.and(loss, valid);
         lo = f64x2.add(lo, low2(loss));

@@ -6,6 +6,7 @@ import { labelScan } from './fallback/labels.js';
 import { softmaxIndex, softmaxDense } from './fallback/softmax.js';
 import { sigmoidLoss } from './fallback/sigmoid.js';
 import { regionStats, regionGrad } from './fallback/region.js';
+import { expArray, logArray } from './fallback/math.js';
 import type { LinearMemory } from './memory.js';
 
 type Kernel = (...args: number[]) => void;
@@ -19,6 +20,8 @@ export interface Kernels {
   sigmoidLoss: Kernel;
   regionStats: Kernel;
   regionGrad: Kernel;
+  expArray: Kernel;
+  logArray: Kernel;
 }
 
 export function fallbackKernels(): Kernels {
@@ -36,6 +39,8 @@ export function fallbackKernels(): Kernels {
     sigmoidLoss: bind(sigmoidLoss as never),
     regionStats: bind(regionStats as never),
     regionGrad: bind(regionGrad as never),
+    expArray: bind(expArray as never),
+    logArray: bind(logArray as never),
   };
 }
 

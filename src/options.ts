@@ -46,7 +46,8 @@ export interface RegionOptions extends BaseOptions {
   weight?: ArrayLike<number>;
 }
 
-export interface TverskyOptions extends Omit<RegionOptions, 'squared'> {
+/** `squared` is accepted and has no effect: Tversky always uses plain sums. */
+export interface TverskyOptions extends RegionOptions {
   alpha?: number;
   beta?: number;
   gamma?: number;
@@ -81,7 +82,7 @@ export const OPTION_KEYS: Record<LossName, readonly string[]> = {
     'includeBackground', 'ignoreIndex', 'weight'],
   iou: [...BASE_KEYS, 'activation', 'squared', 'smoothNumerator', 'smoothDenominator', 'perSample',
     'includeBackground', 'ignoreIndex', 'weight'],
-  tversky: [...BASE_KEYS, 'activation', 'smoothNumerator', 'smoothDenominator', 'perSample',
+  tversky: [...BASE_KEYS, 'activation', 'squared', 'smoothNumerator', 'smoothDenominator', 'perSample',
     'includeBackground', 'ignoreIndex', 'weight', 'alpha', 'beta', 'gamma'],
 };
 

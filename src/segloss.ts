@@ -216,9 +216,11 @@ export class Segloss {
     let ignore = NO_IGNORE;
     let divisor = input.length;
     if (kind === 'index') {
-      const has = options.ignoreIndex !== undefined;
-      ignore = integer('ignoreIndex', options.ignoreIndex, NO_IGNORE);
-      t = this.labels(target as IndexTarget, Math.max(g.C, 2), has ? ignore : undefined, 0, out);
+      // focal ignores -100 by default, as PyTorch's losses do; BCE has no ignore by default
+      const fallback = p.focal ? -100 : undefined;
+      const chosen = options.ignoreIndex === undefined ? fallback : integer('ignoreIndex', options.ignoreIndex, 0);
+      if (chosen !== undefined) ignore = chosen;
+      t = this.labels(target as IndexTarget, Math.max(g.C, 2), chosen, 0, out);
       divisor = a.f64(out, 2)[1] * g.C; // kept elements
     } else {
       if (options.ignoreIndex !== undefined) {

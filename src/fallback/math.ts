@@ -84,3 +84,13 @@ export function log1p(e: number): number {
 export function pow(b: number, g: number): number {
   return exp(fr(g * log(b)));
 }
+
+export function expArray(heap: { views(): { f32: Float32Array } }, x: number, y: number, n: number): void {
+  const { f32 } = heap.views();
+  for (let i = 0; i < n; i++) f32[(y >> 2) + i] = exp(f32[(x >> 2) + i]);
+}
+
+export function logArray(heap: { views(): { f32: Float32Array } }, x: number, y: number, n: number): void {
+  const { f32 } = heap.views();
+  for (let i = 0; i < n; i++) f32[(y >> 2) + i] = log(f32[(x >> 2) + i]);
+}

@@ -66,12 +66,13 @@ export function sigmoidLoss(
             const pw = f32[(posWeight >> 2) + c];
             const wc = f32[(weight >> 2) + c];
             const q = fr(1 - xc);
-            const logP = Math.max(log(xc), -100);
-            const logQ = Math.max(log(q), -100);
+            const logP = log(xc);
+            const logQ = log(q);
             const pwy = fr(pw * yc);
-            loss = -fr(wc * fr(fr(pwy * logP) + fr(notY * logQ)));
-            g = fr(fr(notY * xc) - fr(pwy * q));
-            g = fr(fr(wc * g) / Math.max(fr(xc * q), EPS12));
+            loss = -fr(wc * fr(fr(pwy * Math.max(logP, -100)) + fr(notY * Math.max(logQ, -100))));
+            const fromQ = logQ > -100 ? fr(notY / q) : 0;
+            const fromP = logP > -100 ? fr(pwy / xc) : 0;
+            g = fr(wc * fr(fromQ - fromP));
           }
           if (!valid) loss = 0;
           sums.add(j, loss);
@@ -83,5 +84,3 @@ export function sigmoidLoss(
   }
   heap.views().f64[out >> 3] = sums.total();
 }
-
-const EPS12 = fr(1e-12);

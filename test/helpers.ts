@@ -1,0 +1,84 @@
+import { init, type Segloss } from '../src/index.js';
+
+export const backends: Record<'wasm' | 'js', Promise<Segloss>> = {
+  wasm: init({ backend: 'wasm' }),
+  js: init({ backend: 'js' }),
+};
+
+/** Deterministic uniform [0, 1) (xorshift32). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    s >>>= 0;
+    return s / 2 ** 32;
+  };
+}
+
+/** Standard normal by Box-Muller. */
+export function normal(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+}
+
+export function logits(rand: () => number, n: number, scale = 3): Float32Array {
+  return Float32Array.from({ length: n }, () => normal(rand) * scale);
+}
+
+export function labels(rand: () => number, n: number, C: number, ignore?: number, ignoreShare = 0.1): Int32Array {
+  return Int32Array.from({ length: n }, () =>
+    ignore !== undefined && rand() < ignoreShare ? ignore : Math.floor(rand() * C),
+  );
+}
+
+/** Index of the first element that differs bitwise (NaN equals NaN), or -1. */
+export function firstBitDifference(a: Float32Array | number, b: Float32Array | number): number {
+  const same = (p: number, q: number) => Object.is(p, q) || (Number.isNaN(p) && Number.isNaN(q));
+  if (typeof a === 'number' || typeof b === 'number') return same(a as number, b as number) ? -1 : 0;
+  if (a.length !== b.length) return 0;
+  for (let i = 0; i < a.length; i++) if (!same(a[i], b[i])) return i;
+  return -1;
+}
+
+/** Largest violation of |a - b| <= abs + rel |b|, as a ratio (<= 1 passes). */
+export function worstRatio(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, rel: number): { ratio: number; at: number } {
+  let ratio = 0;
+  let at = -1;
+  for (let i = 0; i < b.length; i++) {
+    const r = Math.abs(a[i] - b[i]) / (abs + rel * Math.abs(b[i]));
+    if (!(r <= ratio)) {
+      ratio = r;
+      at = i;
+    }
+  }
+  return { ratio, at };
+}
+
+/** NCHW [N, C, ...S] -> NHWC [N, ...S, C] */
+export function toNHWC(x: Float32Array, N: number, C: number, P: number): Float32Array {
+  const y = new Float32Array(x.length);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) for (let i = 0; i < P; i++) y[(n * P + i) * C + c] = x[(n * C + c) * P + i];
+  return y;
+}
+
+/** NHWC -> NCHW */
+export function toNCHW(y: Float32Array, N: number, C: number, P: number): Float32Array {
+  const x = new Float32Array(y.length);
+  for (let n = 0; n < N; n++)
+    for (let c = 0; c < C; c++) for (let i = 0; i < P; i++) x[(n * C + c) * P + i] = y[(n * P + i) * C + c];
+  return x;
+}
+
+/** One-hot NCHW Float32Array of an index map (ignored pixels all zero). */
+export function oneHot(t: ArrayLike<number>, N: number, C: number, P: number): Float32Array {
+  const y = new Float32Array(N * C * P);
+  for (let n = 0; n < N; n++)
+    for (let i = 0; i < P; i++) {
+      const c = t[n * P + i];
+      if (c >= 0 && c < C) y[(n * C + c) * P + i] = 1;
+    }
+  return y;
+}
