@@ -121,7 +121,8 @@ export function num(name: string, value: unknown, fallback: number, min = -Infin
     throw new TypeError(`${name} must be a number, got ${show(value)}`);
   }
   if (!(value >= min && value <= max) || !Number.isFinite(value)) {
-    throw new RangeError(`${name} must be a finite number in [${min}, ${max}], got ${value}`);
+    const range = max === Infinity ? (min === -Infinity ? '' : ` >= ${min}`) : ` in [${min}, ${max}]`;
+    throw new RangeError(`${name} must be a finite number${range}, got ${value}`);
   }
   return value;
 }
