@@ -1,0 +1,80 @@
+// npm run demo: the class-imbalance example. A 512x512 scene whose object covers about 1% of the
+// pixels, an all-background prediction and a good one, every loss for both, and the time of each
+// loss (value + gradient) on the wasm and the TypeScript backends.
+import { init } from '../dist/index.js';
+
+const H = 512;
+const W = 512;
+const P = H * W;
+const C = 2; // background, object
+
+// The object: a disc of radius 29 px (1.0% of the image), off centre.
+const target = new Uint8Array(P);
+for (let y = 0; y < H; y++)
+  for (let x = 0; x < W; x++) if ((x - 300) ** 2 + (y - 180) ** 2 <= 29 ** 2) target[y * W + x] = 1;
+const objectPixels = target.reduce((a, b) => a + b, 0);
+
+// Deterministic noise so runs are comparable.
+let seed = 12345;
+const noise = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5) * 2;
+
+// NCHW logits [1, 2, H, W]: class 1 minus class 0 is the object's log-odds.
+function prediction(objectLogit) {
+  const x = new Float32Array(C * P);
+  for (let i = 0; i < P; i++) {
+    x[i] = 0;
+    x[P + i] = objectLogit(i) + 0.5 * noise();
+  }
+  return x;
+}
+const allBackground = prediction(() => -8); // never predicts the object: p(object) ~ 0.03%
+const good = prediction((i) => (target[i] ? 3 : -8)); // finds it: p(object) ~ 95% inside
+
+const shape = [1, C, H, W];
+const share = objectPixels / P;
+const losses = [
+  ['cross entropy', (s, x, grad) => s.crossEntropy(x, target, { shape, grad })],
+  ['weighted CE (1 / frequency)', (s, x, grad) => s.crossEntropy(x, target, { shape, grad, weight: [1 / (1 - share), 1 / share] })],
+  ['binary CE on the object channel', (s, x, grad) => s.binaryCrossEntropy(x.subarray(P), target, { shape: [1, 1, H, W], grad })],
+  ['focal (softmax, gamma 2)', (s, x, grad) => s.focal(x, target, { shape, grad })],
+  ['Dice (object class)', (s, x, grad) => s.dice(x, target, { shape, grad, squared: false, includeBackground: false })],
+  ['IoU (object class)', (s, x, grad) => s.iou(x, target, { shape, grad, squared: false, includeBackground: false })],
+  ['Tversky 0.3/0.7 (object class)', (s, x, grad) => s.tversky(x, target, { shape, grad, alpha: 0.3, beta: 0.7, includeBackground: false })],
+  ['0.5 CE + 0.5 Dice', (s, x, grad) =>
+    s.combined(x, target, { shape, grad, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false, includeBackground: false }] })],
+];
+
+function median(times) {
+  const s = [...times].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+function timeIt(fn, runs) {
+  fn(); // warm up
+  const times = [];
+  for (let r = 0; r < runs; r++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const wasm = await init();
+const js = await init({ backend: 'js' });
+console.log(`segloss demo: ${W}x${H} scene, object = ${objectPixels} px (${(100 * share).toFixed(2)}% of the image)`);
+console.log(`backends: ${wasm.backend} (WebAssembly SIMD) and ${js.backend} (TypeScript fallback)\n`);
+const rows = losses.map(([name, run]) => ({
+  loss: name,
+  'all background': (run(wasm, allBackground, false).loss).toFixed(4),
+  'good prediction': (run(wasm, good, false).loss).toFixed(4),
+  'wasm ms (value+grad)': timeIt(() => run(wasm, good, true), 9).toFixed(2),
+  'TS ms (value+grad)': timeIt(() => run(js, good, true), 3).toFixed(1),
+}));
+console.table(rows);
+const ce = rows[0];
+console.log(
+  `\nPlain cross entropy scores the prediction that misses the object entirely at ${ce['all background']}:` +
+    ` it averages over ${P} pixels, 99% of them easy background. Weighted CE, focal, Dice and IoU` +
+    ' put the missed object back at the centre: Dice and IoU of the object class are ~1 when it is missed' +
+    ' and small when it is found.',
+);
