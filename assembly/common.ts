@@ -1,13 +1,21 @@
 // Shared plumbing of the kernels. All pointers are byte offsets into memory that TypeScript owns;
-// kernels never allocate.
+// kernels never allocate: per-pixel state lives in a scratch block TypeScript passes in.
 //
-// Iteration order, which src/fallback mirrors exactly: for each sample n, pixels i = 0..P-1 in
-// groups of four (the last group may hold fewer, k < 4). Lane j of a group is pixel i0 + j, and a
-// pixel's classes are read at stride `classStride` (P for NCHW, 1 for NHWC). Missing lanes of a short
-// group read as 0 and are masked out of every sum and store.
+// Iteration order, which src/fallback mirrors exactly: for each sample n, pixels in tiles of TILE;
+// within a tile, each pass walks the class rows c = 0..C-1 and, along a row, groups of four pixels.
+// Lane j of a group is pixel i0 + j; the last group of a sample may hold fewer (k < 4): its missing
+// lanes read as 0 and are masked out of every sum and store. A row is contiguous in NCHW (one v128
+// load per group) and strided by C in NHWC (four scalar loads); tiles keep every pass inside L1 and
+// avoid the cache-set conflicts of striding through memory at P * 4 bytes.
 //
-// Sums: lane j keeps its own f64 accumulator; a lane adds its per-pixel f32 values in pixel order, and
-// the four accumulators combine as (a0 + a1) + (a2 + a3).
+// Sums: lane j keeps its own f64 accumulator and adds its f32 values in iteration order (per-pixel
+// values by pixel; per-element values by tile, then class row, then pixel); the four accumulators
+// combine as (a0 + a1) + (a2 + a3).
+
+export const TILE = 128; // pixels; a multiple of 4
+export const GROUPS = TILE / 4;
+// per-pixel state of one tile: a v128 per group for each of SLOTS quantities
+export const SLOT: usize = GROUPS * 16;
 
 // @ts-ignore: decorator
 @inline export function laneMask(k: i32): v128 {
@@ -56,30 +64,51 @@
   return f32x4.replace_lane(v, 3, load<f32>(w + (<usize>i32x4.extract_lane(t, 3) << 2)));
 }
 
-// The f64 lanes 0,1 and 2,3 of an f32x4.
-// @ts-ignore: decorator
-@inline export function low2(v: v128): v128 {
-  return f64x2.promote_low_f32x4(v);
-}
-// @ts-ignore: decorator
-@inline export function high2(v: v128): v128 {
-  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
-}
-
-// (a0 + a1) + (a2 + a3) of the accumulator pair (lo = lanes 0,1; hi = lanes 2,3).
-// @ts-ignore: decorator
-@inline export function combine(lo: v128, hi: v128): f64 {
-  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
-}
-
 // Adds the lanes of v into the four f64 accumulators stored at acc (32 bytes).
 // @ts-ignore: decorator
 @inline export function accumulate(acc: usize, v: v128): void {
-  v128.store(acc, f64x2.add(v128.load(acc), low2(v)));
-  v128.store(acc, f64x2.add(v128.load(acc, 16), high2(v)), 16);
+  v128.store(acc, f64x2.add(v128.load(acc), f64x2.promote_low_f32x4(v)));
+  v128.store(acc, f64x2.add(v128.load(acc, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3))), 16);
 }
 
+// (a0 + a1) + (a2 + a3) of the accumulators at acc.
 // @ts-ignore: decorator
 @inline export function combineAt(acc: usize): f64 {
-  return combine(v128.load(acc), v128.load(acc, 16));
+  const lo = v128.load(acc);
+  const hi = v128.load(acc, 16);
+  return (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+}
+
+// Labels and validity of the tile's groups into the scratch slots `labelSlot` and `validSlot`.
+// @ts-ignore: decorator
+@inline export function tileLabels(lp: usize, len: i32, ignore: i32, labelSlot: usize, validSlot: usize): void {
+  const groups = (len + 3) >> 2;
+  for (let g = 0; g < groups; g++) {
+    const k = min(4, len - (g << 2));
+    const o = <usize>g << 4;
+    const t = loadLabels4(lp + o, k);
+    const valid = v128.and(laneMask(k), v128.not(i32x4.eq(t, i32x4.splat(ignore))));
+    v128.store(labelSlot + o, v128.and(t, valid));
+    v128.store(validSlot + o, valid);
+  }
+}
+
+// Pass A: the max over classes of each pixel of the tile.
+// @ts-ignore: decorator
+@inline export function tileMax(xt: usize, cs: usize, ps: usize, len: i32, C: i32, tmp: usize): void {
+  const full = len >> 2;
+  const k = len & 3;
+  for (let g = 0; g < full; g++) v128.store(tmp + (<usize>g << 4), load4(xt + <usize>g * 4 * ps, ps, 4));
+  if (k) v128.store(tmp + (<usize>full << 4), load4(xt + <usize>full * 4 * ps, ps, k));
+  for (let c = 1; c < C; c++) {
+    const row = xt + <usize>c * cs;
+    for (let g = 0; g < full; g++) {
+      const at = tmp + (<usize>g << 4);
+      v128.store(at, f32x4.max(v128.load(at), load4(row + <usize>g * 4 * ps, ps, 4)));
+    }
+    if (k) {
+      const at = tmp + (<usize>full << 4);
+      v128.store(at, f32x4.max(v128.load(at), load4(row + <usize>full * 4 * ps, ps, k)));
+    }
+  }
 }

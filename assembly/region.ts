@@ -5,89 +5,180 @@
 //   regionGrad:  given per (sample, class) a = dL/dI and b = dL/dSp (computed in TypeScript from the
 //                merged statistics), dL/dx through the activation.
 // activation: 0 softmax over the classes, 1 sigmoid per channel, 2 none (input already probabilities).
+// Scratch (tmp): 4 slots of per-pixel state, then C x 96 bytes of f64 accumulators, then C slots
+// holding the tile's probabilities (stats) or dL/dp (grad): regionScratch(C) bytes.
 import { exp4 } from './math';
-import { laneMask, load4, store4, loadLabels4, accumulate, combineAt } from './common';
+import { TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, combineAt } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
 
-// Probabilities of the group's C x 4 lanes, left in tile (C x 16 bytes).
+const MAX: usize = 0;
+const SUM: usize = 1; // softmax sum (stats) or sum_c p_c u_c (grad)
+const LABEL: usize = 2;
+const VALID: usize = 3;
+const ACC: usize = 4 * SLOT;
+
 // @ts-ignore: decorator
-@inline function activate(
-  xg: usize, cs: usize, ps: usize, k: i32, C: i32, activation: i32, tile: usize,
-): void {
+@inline function rows(C: i32): usize {
+  return ACC + <usize>C * 96;
+}
+
+// Probabilities (softmax: the exps, SUM holds their sum) of one group of class c into its row.
+// @ts-ignore: decorator
+@inline function activateGroup(xp: usize, ps: usize, k: i32, activation: i32, tmp: usize, r: usize, o: usize): void {
+  const xc = load4(xp, ps, k);
   if (activation == 0) {
-    let m = load4(xg, ps, k);
-    for (let c = 1; c < C; c++) m = f32x4.max(m, load4(xg + <usize>c * cs, ps, k));
-    let s = ZERO;
-    for (let c = 0; c < C; c++) {
-      const e = exp4(f32x4.sub(load4(xg + <usize>c * cs, ps, k), m));
-      s = f32x4.add(s, e);
-      v128.store(tile + (<usize>c << 4), e);
-    }
-    const rs = f32x4.div(ONE, s);
-    for (let c = 0; c < C; c++) {
-      const at = tile + (<usize>c << 4);
-      v128.store(at, f32x4.mul(v128.load(at), rs));
-    }
+    const e = exp4(f32x4.sub(xc, v128.load(tmp + MAX * SLOT + o)));
+    v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), e));
+    v128.store(r + o, e);
   } else if (activation == 1) {
-    for (let c = 0; c < C; c++) {
-      const xc = load4(xg + <usize>c * cs, ps, k);
-      const e = exp4(f32x4.neg(f32x4.abs(xc)));
-      const r = f32x4.div(ONE, f32x4.add(ONE, e));
-      v128.store(tile + (<usize>c << 4), v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(xc, ZERO)));
-    }
+    const e = exp4(f32x4.neg(f32x4.abs(xc)));
+    const q = f32x4.div(ONE, f32x4.add(ONE, e));
+    v128.store(r + o, v128.bitselect(q, f32x4.mul(e, q), f32x4.ge(xc, ZERO)));
   } else {
-    for (let c = 0; c < C; c++) v128.store(tile + (<usize>c << 4), load4(xg + <usize>c * cs, ps, k));
+    v128.store(r + o, xc);
   }
 }
 
-// g of channel c: the dense target, or [label == c + labelOffset] of an index map; 0 on masked lanes.
+// g of channel c for one group: the dense target, or [label == c + labelOffset]; 0 on masked lanes.
 // @ts-ignore: decorator
-@inline function targetOf(y: usize, t: v128, c: i32, labelOffset: i32, labels: usize, ps: usize, k: i32, valid: v128): v128 {
-  const g = labels ? v128.and(ONE, i32x4.eq(t, i32x4.splat(c + labelOffset))) : load4(y, ps, k);
+@inline function targetOf(yp: usize, ps: usize, k: i32, c: i32, labels: usize, labelOffset: i32, tmp: usize, o: usize, valid: v128): v128 {
+  const g = labels ? v128.and(ONE, i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c + labelOffset))) : load4(yp, ps, k);
   return v128.and(g, valid);
 }
 
+// @ts-ignore: decorator
+@inline function statsTile(
+  xt: usize, yt: usize, pt: usize, lt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
+  labels: usize, labelOffset: i32, ignore: i32, squared: bool, probs: usize, tmp: usize,
+): void {
+  const groups = (len + 3) >> 2;
+  if (labels) tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
+  else for (let g = 0; g < groups; g++) v128.store(tmp + VALID * SLOT + (<usize>g << 4), laneMask(len - (g << 2)));
+  if (activation == 0) {
+    tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
+    memory.fill(tmp + SUM * SLOT, 0, SLOT);
+  }
+  const full = len >> 2;
+  const k = len & 3;
+  for (let c = 0; c < C; c++) {
+    const row = xt + <usize>c * cs;
+    const r = tmp + rows(C) + <usize>c * SLOT;
+    for (let g = 0; g < full; g++) activateGroup(row + <usize>g * 4 * ps, ps, 4, activation, tmp, r, <usize>g << 4);
+    if (k) activateGroup(row + <usize>full * 4 * ps, ps, k, activation, tmp, r, <usize>full << 4);
+  }
+  for (let c = 0; c < C; c++) {
+    const r = tmp + rows(C) + <usize>c * SLOT;
+    const a = tmp + ACC + <usize>c * 96;
+    let iLo = v128.load(a);
+    let iHi = v128.load(a, 16);
+    let pLo = v128.load(a, 32);
+    let pHi = v128.load(a, 48);
+    let gLo = v128.load(a, 64);
+    let gHi = v128.load(a, 80);
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const k = min(4, len - (g << 2));
+      let p = v128.load(r + o);
+      if (activation == 0) p = f32x4.mul(p, f32x4.div(ONE, v128.load(tmp + SUM * SLOT + o)));
+      const at = <usize>c * cs + <usize>g * 4 * ps;
+      if (probs) {
+        if (k == 4) store4(pt + at, ps, 4, p);
+        else store4(pt + at, ps, k, p);
+      }
+      const valid = v128.load(tmp + VALID * SLOT + o);
+      const pv = v128.and(p, valid);
+      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
+      const i = f32x4.mul(pv, gv);
+      const sp = squared ? f32x4.mul(pv, pv) : pv;
+      const sg = squared ? f32x4.mul(gv, gv) : gv;
+      iLo = f64x2.add(iLo, f64x2.promote_low_f32x4(i));
+      iHi = f64x2.add(iHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(i, i, 2, 3, 2, 3)));
+      pLo = f64x2.add(pLo, f64x2.promote_low_f32x4(sp));
+      pHi = f64x2.add(pHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sp, sp, 2, 3, 2, 3)));
+      gLo = f64x2.add(gLo, f64x2.promote_low_f32x4(sg));
+      gHi = f64x2.add(gHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sg, sg, 2, 3, 2, 3)));
+    }
+    v128.store(a, iLo);
+    v128.store(a, iHi, 16);
+    v128.store(a, pLo, 32);
+    v128.store(a, pHi, 48);
+    v128.store(a, gLo, 64);
+    v128.store(a, gHi, 80);
+  }
+}
+
 // out: f64 [N, C, 3] = (I, Sp, Sg). probs (optional) receives the probabilities, in the input's layout.
-// acc: scratch of C x 3 x 32 bytes; tile: scratch of C x 16 bytes.
 export function regionStats(
   x: usize, labels: usize, y: usize, N: i32, C: i32, P: i32, nhwc: i32,
   activation: i32, labelOffset: i32, ignore: i32, squared: i32,
-  probs: usize, tile: usize, acc: usize, out: usize,
+  probs: usize, out: usize, tmp: usize,
 ): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   for (let n = 0; n < N; n++) {
-    memory.fill(acc, 0, <usize>C * 96);
-    const base = (<usize>n * <usize>C * <usize>P) << 2;
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = min(4, P - i0);
-      const off = base + <usize>i0 * ps;
-      let valid = laneMask(k);
-      let t = ZERO;
-      if (labels) {
-        t = loadLabels4(labels + ((<usize>n * <usize>P + <usize>i0) << 2), k);
-        valid = v128.and(valid, v128.not(i32x4.eq(t, i32x4.splat(ignore))));
-      }
-      activate(x + off, cs, ps, k, C, activation, tile);
-      for (let c = 0; c < C; c++) {
-        const p = v128.load(tile + (<usize>c << 4));
-        if (probs) store4(probs + off + <usize>c * cs, ps, k, p);
-        const pv = v128.and(p, valid);
-        const g = targetOf(y + off + <usize>c * cs, t, c, labelOffset, labels, ps, k, valid);
-        const a = acc + <usize>c * 96;
-        accumulate(a, f32x4.mul(pv, g));
-        accumulate(a + 32, squared ? f32x4.mul(pv, pv) : pv);
-        accumulate(a + 64, squared ? f32x4.mul(g, g) : g);
-      }
+    memory.fill(tmp + ACC, 0, <usize>C * 96);
+    const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    for (let i0 = 0; i0 < P; i0 += TILE) {
+      const len = min(TILE, P - i0);
+      const at = sample + <usize>i0 * ps;
+      const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
+      if (nhwc) statsTile(x + at, y + at, probs + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, probs, tmp);
+      else statsTile(x + at, y + at, probs + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, probs, tmp);
     }
     for (let c = 0; c < C; c++) {
       const o = out + ((<usize>n * <usize>C + <usize>c) * 24);
-      const a = acc + <usize>c * 96;
+      const a = tmp + ACC + <usize>c * 96;
       store<f64>(o, combineAt(a));
       store<f64>(o, combineAt(a + 32), 8);
       store<f64>(o, combineAt(a + 64), 16);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function gradTile(
+  gt: usize, yt: usize, lt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
+  labels: usize, labelOffset: i32, ignore: i32, squared: bool, an: usize, bn: usize, tmp: usize,
+): void {
+  const groups = (len + 3) >> 2;
+  if (labels) tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
+  else for (let g = 0; g < groups; g++) v128.store(tmp + VALID * SLOT + (<usize>g << 4), laneMask(len - (g << 2)));
+  memory.fill(tmp + SUM * SLOT, 0, SLOT);
+  for (let c = 0; c < C; c++) {
+    const a = f32x4.splat(load<f32>(an + (<usize>c << 2)));
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    const r = tmp + rows(C) + <usize>c * SLOT;
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const k = min(4, len - (g << 2));
+      const at = <usize>c * cs + <usize>g * 4 * ps;
+      const p = k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
+      const valid = v128.load(tmp + VALID * SLOT + o);
+      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
+      const u = f32x4.add(f32x4.mul(a, gv), squared ? f32x4.mul(b, f32x4.add(p, p)) : b); // dL/dp
+      if (activation == 0) {
+        v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), f32x4.mul(p, u)));
+        v128.store(r + o, u);
+      } else {
+        const d = activation == 1 ? f32x4.mul(u, f32x4.mul(p, f32x4.sub(ONE, p))) : u;
+        if (k == 4) store4(gt + at, ps, 4, v128.and(d, valid));
+        else store4(gt + at, ps, k, v128.and(d, valid));
+      }
+    }
+  }
+  if (activation != 0) return;
+  for (let c = 0; c < C; c++) {
+    const r = tmp + rows(C) + <usize>c * SLOT;
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const k = min(4, len - (g << 2));
+      const at = gt + <usize>c * cs + <usize>g * 4 * ps;
+      const p = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
+      const d = v128.and(f32x4.mul(p, f32x4.sub(v128.load(r + o), v128.load(tmp + SUM * SLOT + o))), v128.load(tmp + VALID * SLOT + o));
+      if (k == 4) store4(at, ps, 4, d);
+      else store4(at, ps, k, d);
     }
   }
 }
@@ -97,48 +188,25 @@ export function regionStats(
 export function regionGrad(
   grad: usize, labels: usize, y: usize, N: i32, C: i32, P: i32, nhwc: i32,
   activation: i32, labelOffset: i32, ignore: i32, squared: i32,
-  coefA: usize, coefB: usize, tile: usize,
+  coefA: usize, coefB: usize, tmp: usize,
 ): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   for (let n = 0; n < N; n++) {
-    const base = (<usize>n * <usize>C * <usize>P) << 2;
+    const sample = (<usize>n * <usize>C * <usize>P) << 2;
     const an = coefA + ((<usize>n * <usize>C) << 2);
     const bn = coefB + ((<usize>n * <usize>C) << 2);
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = min(4, P - i0);
-      const off = base + <usize>i0 * ps;
-      let valid = laneMask(k);
-      let t = ZERO;
-      if (labels) {
-        t = loadLabels4(labels + ((<usize>n * <usize>P + <usize>i0) << 2), k);
-        valid = v128.and(valid, v128.not(i32x4.eq(t, i32x4.splat(ignore))));
-      }
-      let dot = ZERO; // sum_c p_c u_c, for the softmax
-      for (let c = 0; c < C; c++) {
-        const gp = grad + off + <usize>c * cs;
-        const p = load4(gp, ps, k);
-        const g = targetOf(y + off + <usize>c * cs, t, c, labelOffset, labels, ps, k, valid);
-        const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
-        const u = f32x4.add(
-          f32x4.mul(f32x4.splat(load<f32>(an + (<usize>c << 2))), g),
-          squared ? f32x4.mul(b, f32x4.add(p, p)) : b,
-        );
-        if (activation == 0) {
-          dot = f32x4.add(dot, f32x4.mul(p, u));
-          v128.store(tile + (<usize>c << 4), u);
-        } else if (activation == 1) {
-          store4(gp, ps, k, v128.and(f32x4.mul(u, f32x4.mul(p, f32x4.sub(ONE, p))), valid));
-        } else {
-          store4(gp, ps, k, v128.and(u, valid));
-        }
-      }
-      if (activation != 0) continue;
-      for (let c = 0; c < C; c++) {
-        const gp = grad + off + <usize>c * cs;
-        const u = v128.load(tile + (<usize>c << 4));
-        store4(gp, ps, k, v128.and(f32x4.mul(load4(gp, ps, k), f32x4.sub(u, dot)), valid));
-      }
+    for (let i0 = 0; i0 < P; i0 += TILE) {
+      const len = min(TILE, P - i0);
+      const at = sample + <usize>i0 * ps;
+      const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
+      if (nhwc) gradTile(grad + at, y + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp);
+      else gradTile(grad + at, y + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp);
     }
   }
+}
+
+// Bytes of scratch regionStats and regionGrad need for C classes.
+export function regionScratch(C: i32): usize {
+  return rows(C) + <usize>C * SLOT;
 }

@@ -1,121 +1,251 @@
 // Softmax pixel losses: cross entropy (index or dense target) and softmax focal loss (index target).
-// Per group of four pixels: (1) the max over classes, (2) e = exp(x - max) and its sum, stored in the
-// gradient buffer when a gradient is wanted, (3) the loss of each pixel, (4) the gradient from the
-// stored e: one exp per logit. See common.ts for the iteration and summation order.
+// Per tile, four passes over the class rows: (A) the max over classes, (B) e = exp(x - max) and its
+// sum, e stored in the gradient buffer when a gradient is wanted, (C) the loss of each pixel and its
+// gradient coefficients, (D) the gradient from the stored e: one exp per logit. See common.ts for the
+// iteration and summation order.
 import { exp4, log4, pow4 } from './math';
-import { laneMask, load4, store4, loadLabels4, gather4, low2, high2, combine } from './common';
+import {
+  TILE, SLOT, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
+} from './common';
 
 const ZERO = f32x4.splat(0);
+const ONE = f32x4.splat(1);
 
+// scratch slots (SLOT bytes each): per-pixel state of the current tile
+const MAX: usize = 0;
+const SUM: usize = 1;
+const XT: usize = 2; // x_t - max (index) or sum of w y' (x - max) (dense)
+const ET: usize = 3; // e_t (focal)
+const OTHER: usize = 4; // sum of e_c over c != t: 1 - p_t without cancellation (focal); sum of w y' (dense)
+const WSUM: usize = 5; // sum of w_c (x_c - max) (smoothing)
+const LABEL: usize = 6;
+const VALID: usize = 7;
+const Q: usize = 8; // gradient: g_c = e_c * Q - [c == t] * QT - w_c * qW
+const QT: usize = 9;
+const LOSS_ACC: usize = 10; // 32 bytes: the four f64 lane sums
+export const SOFTMAX_SCRATCH: usize = 10 * SLOT + 32;
+
+// Pass B of an index target for group g of class c: e = exp(x - max), stored into the gradient.
 // @ts-ignore: decorator
-@inline function rowMax(xg: usize, cs: usize, ps: usize, k: i32, C: i32): v128 {
-  let m = load4(xg, ps, k);
-  for (let c = 1; c < C; c++) m = f32x4.max(m, load4(xg + <usize>c * cs, ps, k));
-  return m;
+@inline function indexExp(
+  xp: usize, gp: usize, ps: usize, k: i32, c: i32, wc: v128, tmp: usize, o: usize,
+  focal: bool, smooth: bool, grad: usize,
+): void {
+  const d = f32x4.sub(load4(xp, ps, k), v128.load(tmp + MAX * SLOT + o));
+  const e = exp4(d);
+  v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), e));
+  const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
+  v128.store(tmp + XT * SLOT + o, v128.bitselect(d, v128.load(tmp + XT * SLOT + o), isT));
+  if (focal) {
+    v128.store(tmp + ET * SLOT + o, v128.bitselect(e, v128.load(tmp + ET * SLOT + o), isT));
+    v128.store(tmp + OTHER * SLOT + o, f32x4.add(v128.load(tmp + OTHER * SLOT + o), v128.andnot(e, isT)));
+  }
+  if (smooth) v128.store(tmp + WSUM * SLOT + o, f32x4.add(v128.load(tmp + WSUM * SLOT + o), f32x4.mul(wc, d)));
+  if (grad) store4(gp, ps, k, e);
+}
+
+// Pass D of an index target: g = e * Q - [c == t] QT - w_c qW, zero on masked lanes.
+// @ts-ignore: decorator
+@inline function indexGrad(gp: usize, ps: usize, k: i32, c: i32, wqW: v128, tmp: usize, o: usize, smooth: bool): void {
+  const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
+  let g = f32x4.sub(f32x4.mul(load4(gp, ps, k), v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
+  if (smooth) g = f32x4.sub(g, wqW);
+  store4(gp, ps, k, v128.and(g, v128.load(tmp + VALID * SLOT + o)));
+}
+
+// One tile of an index target (all passes); ps is a literal 4 at the NCHW call site.
+// @ts-ignore: decorator
+@inline function indexTile(
+  xt: usize, gt: usize, lt: usize, ot: usize, cs: usize, ps: usize, len: i32, C: i32, w: usize,
+  ignore: i32, keep: v128, epsC: v128, wSum: v128, smooth: bool, focal: bool, gamma: f32, scale: v128,
+  grad: usize, losses: usize, tmp: usize,
+): void {
+  const full = len >> 2;
+  const k = len & 3;
+  const groups = (len + 3) >> 2;
+  tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
+  tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
+  memory.fill(tmp + SUM * SLOT, 0, 5 * SLOT); // SUM, XT, ET, OTHER, WSUM
+  for (let c = 0; c < C; c++) {
+    const row = xt + <usize>c * cs;
+    const grow = gt + <usize>c * cs;
+    const wc = f32x4.splat(load<f32>(w + (<usize>c << 2)));
+    for (let g = 0; g < full; g++) {
+      const at = <usize>g * 4 * ps;
+      indexExp(row + at, grow + at, ps, 4, c, wc, tmp, <usize>g << 4, focal, smooth, grad);
+    }
+    if (k) {
+      const at = <usize>full * 4 * ps;
+      indexExp(row + at, grow + at, ps, k, c, wc, tmp, <usize>full << 4, focal, smooth, grad);
+    }
+  }
+  // pass C: per-pixel loss and the gradient's coefficients
+  const vgamma = f32x4.splat(gamma);
+  for (let g = 0; g < groups; g++) {
+    const o = <usize>g << 4;
+    const s = v128.load(tmp + SUM * SLOT + o);
+    const t = v128.load(tmp + LABEL * SLOT + o);
+    const logS = log4(s);
+    const nll = f32x4.sub(logS, v128.load(tmp + XT * SLOT + o)); // -log p_t
+    const wt = gather4(w, t);
+    let loss: v128;
+    let coef: v128; // d loss / d x_c = coef * p_c - [c == t] * coefT - [smoothing] epsC * w_c
+    let coefT: v128;
+    if (focal) {
+      const rest = f32x4.div(v128.load(tmp + OTHER * SLOT + o), s); // 1 - p_t
+      let mod = ONE;
+      let slope = ZERO; // gamma p_t (1-p_t)^(gamma-1) (-log p_t)
+      if (gamma != 0) {
+        mod = pow4(rest, vgamma);
+        const pt = f32x4.div(v128.load(tmp + ET * SLOT + o), s);
+        slope = f32x4.div(f32x4.mul(f32x4.mul(f32x4.mul(vgamma, pt), mod), nll), rest);
+        slope = v128.and(slope, f32x4.gt(rest, ZERO));
+      }
+      loss = f32x4.mul(f32x4.mul(wt, mod), nll);
+      coef = f32x4.mul(wt, f32x4.add(mod, slope));
+      coefT = coef;
+    } else {
+      loss = f32x4.mul(f32x4.mul(keep, wt), nll);
+      coef = f32x4.mul(keep, wt);
+      coefT = coef;
+      if (smooth) {
+        loss = f32x4.add(loss, f32x4.mul(epsC, f32x4.sub(f32x4.mul(wSum, logS), v128.load(tmp + WSUM * SLOT + o))));
+        coef = f32x4.add(coef, f32x4.mul(epsC, wSum));
+      }
+    }
+    loss = v128.and(loss, v128.load(tmp + VALID * SLOT + o));
+    accumulate(tmp + LOSS_ACC * SLOT, loss);
+    if (losses) store4(ot + o, 4, min(4, len - (g << 2)), loss);
+    v128.store(tmp + Q * SLOT + o, f32x4.mul(f32x4.mul(coef, scale), f32x4.div(ONE, s)));
+    v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
+  }
+  if (!grad) return;
+  const qW = f32x4.mul(epsC, scale);
+  for (let c = 0; c < C; c++) {
+    const grow = gt + <usize>c * cs;
+    const wqW = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW);
+    for (let g = 0; g < full; g++) indexGrad(grow + <usize>g * 4 * ps, ps, 4, c, wqW, tmp, <usize>g << 4, smooth);
+    if (k) indexGrad(grow + <usize>full * 4 * ps, ps, k, c, wqW, tmp, <usize>full << 4, smooth);
+  }
 }
 
 // Index target. focal == 0: cross entropy with class weights `w` and label smoothing;
 // focal != 0: -alpha_t (1 - p_t)^gamma log p_t with per-class alpha in `w`.
 // `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 sum of the pixel losses.
+// tmp: SOFTMAX_SCRATCH bytes of scratch.
 export function softmaxIndex(
   x: usize, labels: usize, w: usize, N: i32, C: i32, P: i32, nhwc: i32,
   ignore: i32, smoothing: f32, focal: i32, gamma: f32, scale: f32,
-  grad: usize, losses: usize, out: usize,
+  grad: usize, losses: usize, out: usize, tmp: usize,
 ): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
+  let wSum: f32 = 0;
+  for (let c = 0; c < C; c++) wSum += load<f32>(w + (<usize>c << 2));
   // cross entropy with smoothing: l = (1-eps) w_t (-log p_t) + (eps/C) sum_c w_c (-log p_c)
   const keep = f32x4.splat(1 - smoothing);
   const epsC = f32x4.splat(smoothing / <f32>C);
-  let wSum: f32 = 0;
-  for (let c = 0; c < C; c++) wSum += load<f32>(w + (<usize>c << 2));
   const vwSum = f32x4.splat(wSum);
-  const vscale = f32x4.splat(scale);
-  const vgamma = f32x4.splat(gamma);
   const smooth = !focal && smoothing != 0;
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  const vscale = f32x4.splat(scale);
+  memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   for (let n = 0; n < N; n++) {
-    const xs = x + ((<usize>n * <usize>C * <usize>P) << 2);
-    const gs = grad + ((<usize>n * <usize>C * <usize>P) << 2);
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = min(4, P - i0);
-      const xg = xs + <usize>i0 * ps;
-      const gg = gs + <usize>i0 * ps;
-      let t = loadLabels4(labels + ((<usize>n * <usize>P + <usize>i0) << 2), k);
-      const valid = v128.and(laneMask(k), v128.not(i32x4.eq(t, i32x4.splat(ignore))));
-      t = v128.and(t, valid);
-      const m = rowMax(xg, cs, ps, k, C);
-      let s = ZERO;
-      let xt = ZERO; // x_t - max
-      let et = ZERO; // e_t
-      let sumOther = ZERO; // sum of e_c over c != t: 1 - p_t without cancellation
-      let sumWeighted = ZERO; // sum of w_c (x_c - max)
-      for (let c = 0; c < C; c++) {
-        const d = f32x4.sub(load4(xg + <usize>c * cs, ps, k), m);
-        const e = exp4(d);
-        s = f32x4.add(s, e);
-        const isT = i32x4.eq(t, i32x4.splat(c));
-        xt = v128.bitselect(d, xt, isT);
-        if (focal) {
-          et = v128.bitselect(e, et, isT);
-          sumOther = f32x4.add(sumOther, v128.andnot(e, isT));
-        }
-        if (smooth) sumWeighted = f32x4.add(sumWeighted, f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), d));
-        if (grad) store4(gg + <usize>c * cs, ps, k, e);
-      }
-      const logS = log4(s);
-      const nll = f32x4.sub(logS, xt); // -log p_t
-      const wt = gather4(w, t);
-      let loss: v128;
-      let coef: v128; // d loss / d x_c = coef * p_c - [c == t] * coefT - [smoothing] epsC * w_c
-      let coefT: v128;
-      if (focal) {
-        const rest = f32x4.div(sumOther, s); // 1 - p_t
-        let mod = f32x4.splat(1);
-        let slope = ZERO; // gamma p_t (1-p_t)^(gamma-1) (-log p_t)
-        if (gamma != 0) {
-          mod = pow4(rest, vgamma);
-          const pt = f32x4.div(et, s);
-          slope = f32x4.div(f32x4.mul(f32x4.mul(f32x4.mul(vgamma, pt), mod), nll), rest);
-          slope = v128.and(slope, f32x4.gt(rest, ZERO));
-        }
-        loss = f32x4.mul(f32x4.mul(wt, mod), nll);
-        coef = f32x4.mul(wt, f32x4.add(mod, slope));
-        coefT = coef;
+    const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    for (let i0 = 0; i0 < P; i0 += TILE) {
+      const len = min(TILE, P - i0);
+      const xt = x + sample + <usize>i0 * ps;
+      const gt = grad + sample + <usize>i0 * ps;
+      const pix = (<usize>n * <usize>P + <usize>i0) << 2;
+      if (nhwc) {
+        indexTile(xt, gt, labels + pix, losses + pix, cs, ps, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp);
       } else {
-        loss = f32x4.mul(f32x4.mul(keep, wt), nll);
-        coef = f32x4.mul(keep, wt);
-        coefT = coef;
-        if (smooth) {
-          loss = f32x4.add(loss, f32x4.mul(epsC, f32x4.sub(f32x4.mul(vwSum, logS), sumWeighted)));
-          coef = f32x4.add(coef, f32x4.mul(epsC, vwSum));
-        }
-      }
-      loss = v128.and(loss, valid);
-      lo = f64x2.add(lo, low2(loss));
-      hi = f64x2.add(hi, high2(loss));
-      if (losses) store4(losses + ((<usize>n * <usize>P + <usize>i0) << 2), 4, k, loss);
-      if (!grad) continue;
-      const q = f32x4.mul(f32x4.mul(coef, vscale), f32x4.div(f32x4.splat(1), s));
-      const qT = f32x4.mul(coefT, vscale);
-      const qW = f32x4.mul(epsC, vscale);
-      for (let c = 0; c < C; c++) {
-        const gp = gg + <usize>c * cs;
-        let g = f32x4.sub(f32x4.mul(load4(gp, ps, k), q), v128.and(qT, i32x4.eq(t, i32x4.splat(c))));
-        if (smooth) g = f32x4.sub(g, f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW));
-        store4(gp, ps, k, v128.and(g, valid));
+        indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp);
       }
     }
   }
-  store<f64>(out, combine(lo, hi));
+  store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));
+}
+
+// Pass B of a dense target for group g of class c.
+// @ts-ignore: decorator
+@inline function denseExp(
+  xp: usize, yp: usize, gp: usize, ps: usize, k: i32, wc: v128, keep: v128, epsC: v128, smooth: bool,
+  tmp: usize, o: usize, grad: usize,
+): void {
+  const d = f32x4.sub(load4(xp, ps, k), v128.load(tmp + MAX * SLOT + o));
+  const e = exp4(d);
+  v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), e));
+  let yc = load4(yp, ps, k);
+  if (smooth) yc = f32x4.add(f32x4.mul(keep, yc), epsC);
+  const wy = f32x4.mul(wc, yc);
+  v128.store(tmp + OTHER * SLOT + o, f32x4.add(v128.load(tmp + OTHER * SLOT + o), wy));
+  v128.store(tmp + XT * SLOT + o, f32x4.add(v128.load(tmp + XT * SLOT + o), f32x4.mul(wy, d)));
+  if (grad) store4(gp, ps, k, e);
+}
+
+// Pass D of a dense target: g = e * Q - w_c y'_c scale.
+// @ts-ignore: decorator
+@inline function denseGrad(
+  yp: usize, gp: usize, ps: usize, k: i32, wc: v128, keep: v128, epsC: v128, smooth: bool, scale: v128,
+  tmp: usize, o: usize,
+): void {
+  let yc = load4(yp, ps, k);
+  if (smooth) yc = f32x4.add(f32x4.mul(keep, yc), epsC);
+  const wy = f32x4.mul(wc, yc);
+  store4(gp, ps, k, f32x4.sub(f32x4.mul(load4(gp, ps, k), v128.load(tmp + Q * SLOT + o)), f32x4.mul(wy, scale)));
+}
+
+// @ts-ignore: decorator
+@inline function denseTile(
+  xt: usize, yt: usize, gt: usize, ot: usize, cs: usize, ps: usize, len: i32, C: i32, w: usize,
+  keep: v128, epsC: v128, smooth: bool, scale: v128, grad: usize, losses: usize, tmp: usize,
+): void {
+  const full = len >> 2;
+  const k = len & 3;
+  const groups = (len + 3) >> 2;
+  tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
+  memory.fill(tmp + SUM * SLOT, 0, 4 * SLOT); // SUM, XT, ET, OTHER
+  for (let c = 0; c < C; c++) {
+    const off = <usize>c * cs;
+    const wc = f32x4.splat(load<f32>(w + (<usize>c << 2)));
+    for (let g = 0; g < full; g++) {
+      const at = off + <usize>g * 4 * ps;
+      denseExp(xt + at, yt + at, gt + at, ps, 4, wc, keep, epsC, smooth, tmp, <usize>g << 4, grad);
+    }
+    if (k) {
+      const at = off + <usize>full * 4 * ps;
+      denseExp(xt + at, yt + at, gt + at, ps, k, wc, keep, epsC, smooth, tmp, <usize>full << 4, grad);
+    }
+  }
+  for (let g = 0; g < groups; g++) {
+    const o = <usize>g << 4;
+    const s = v128.load(tmp + SUM * SLOT + o);
+    const ySum = v128.load(tmp + OTHER * SLOT + o);
+    const loss = v128.and(f32x4.sub(f32x4.mul(ySum, log4(s)), v128.load(tmp + XT * SLOT + o)), laneMask(len - (g << 2)));
+    accumulate(tmp + LOSS_ACC * SLOT, loss);
+    if (losses) store4(ot + o, 4, min(4, len - (g << 2)), loss);
+    v128.store(tmp + Q * SLOT + o, f32x4.mul(f32x4.mul(ySum, scale), f32x4.div(ONE, s)));
+  }
+  if (!grad) return;
+  for (let c = 0; c < C; c++) {
+    const off = <usize>c * cs;
+    const wc = f32x4.splat(load<f32>(w + (<usize>c << 2)));
+    for (let g = 0; g < full; g++) {
+      const at = off + <usize>g * 4 * ps;
+      denseGrad(yt + at, gt + at, ps, 4, wc, keep, epsC, smooth, scale, tmp, <usize>g << 4);
+    }
+    if (k) {
+      const at = off + <usize>full * 4 * ps;
+      denseGrad(yt + at, gt + at, ps, k, wc, keep, epsC, smooth, scale, tmp, <usize>full << 4);
+    }
+  }
 }
 
 // Dense target y (one-hot or soft), class weights w, label smoothing:
 // l = -sum_c w_c y'_c log p_c with y' = (1-eps) y + eps/C.
 export function softmaxDense(
   x: usize, y: usize, w: usize, N: i32, C: i32, P: i32, nhwc: i32,
-  smoothing: f32, scale: f32, grad: usize, losses: usize, out: usize,
+  smoothing: f32, scale: f32, grad: usize, losses: usize, out: usize, tmp: usize,
 ): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
@@ -123,45 +253,16 @@ export function softmaxDense(
   const epsC = f32x4.splat(smoothing / <f32>C);
   const smooth = smoothing != 0;
   const vscale = f32x4.splat(scale);
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   for (let n = 0; n < N; n++) {
-    const base = (<usize>n * <usize>C * <usize>P) << 2;
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = min(4, P - i0);
-      const xg = x + base + <usize>i0 * ps;
-      const yg = y + base + <usize>i0 * ps;
-      const gg = grad + base + <usize>i0 * ps;
-      const valid = laneMask(k);
-      const m = rowMax(xg, cs, ps, k, C);
-      let s = ZERO;
-      let ySum = ZERO; // sum of w_c y'_c
-      let yd = ZERO; // sum of w_c y'_c (x_c - max)
-      for (let c = 0; c < C; c++) {
-        const d = f32x4.sub(load4(xg + <usize>c * cs, ps, k), m);
-        const e = exp4(d);
-        s = f32x4.add(s, e);
-        let yc = load4(yg + <usize>c * cs, ps, k);
-        if (smooth) yc = f32x4.add(f32x4.mul(keep, yc), epsC);
-        const wy = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), yc);
-        ySum = f32x4.add(ySum, wy);
-        yd = f32x4.add(yd, f32x4.mul(wy, d));
-        if (grad) store4(gg + <usize>c * cs, ps, k, e);
-      }
-      const loss = v128.and(f32x4.sub(f32x4.mul(ySum, log4(s)), yd), valid);
-      lo = f64x2.add(lo, low2(loss));
-      hi = f64x2.add(hi, high2(loss));
-      if (losses) store4(losses + ((<usize>n * <usize>P + <usize>i0) << 2), 4, k, loss);
-      if (!grad) continue;
-      const q = f32x4.mul(f32x4.mul(ySum, vscale), f32x4.div(f32x4.splat(1), s));
-      for (let c = 0; c < C; c++) {
-        let yc = load4(yg + <usize>c * cs, ps, k);
-        if (smooth) yc = f32x4.add(f32x4.mul(keep, yc), epsC);
-        const wy = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), yc);
-        const gp = gg + <usize>c * cs;
-        store4(gp, ps, k, f32x4.sub(f32x4.mul(load4(gp, ps, k), q), f32x4.mul(wy, vscale)));
-      }
+    const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    for (let i0 = 0; i0 < P; i0 += TILE) {
+      const len = min(TILE, P - i0);
+      const at = sample + <usize>i0 * ps;
+      const ot = losses + ((<usize>n * <usize>P + <usize>i0) << 2);
+      if (nhwc) denseTile(x + at, y + at, grad + at, ot, cs, ps, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
+      else denseTile(x + at, y + at, grad + at, ot, cs, 4, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
     }
   }
-  store<f64>(out, combine(lo, hi));
+  store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));
 }

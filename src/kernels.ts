@@ -61,7 +61,10 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof URL || typeof source === 'string') {
     const url = source instanceof URL ? source : new URL(source);
     if (url.protocol === 'file:') {
-      const { readFile } = await import('node:fs/promises');
+      // Node, Deno and Bun only. The specifier is a variable so that bundlers (webpack, esbuild,
+      // wrangler, Vite) and workerd do not try to resolve node:fs for browsers and workers.
+      const fs = 'node:fs/promises';
+      const { readFile }: typeof import('node:fs/promises') = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
       return WebAssembly.compile(await readFile(url));
     }
     const response = await fetch(url);

@@ -2,6 +2,7 @@
 // region losses are written once here; the per-pixel work goes to the kernels of either backend.
 import type { Kernels } from './kernels.js';
 import { Arena } from './memory.js';
+import { TILE } from './fallback/heap.js';
 import {
   type BinaryCrossEntropyOptions, type CombinedOptions, type CombinedResult, type CrossEntropyOptions,
   type FocalOptions, type Geometry, type IndexTarget, type LossName, type LossResult, type RegionOptions,
@@ -49,14 +50,14 @@ export class Segloss {
       const divisor = g.N * g.P; // PyTorch divides probability targets by the pixel count
       const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, g.N * g.P);
       const y = a.putF32(target as Float32Array);
-      this.kernels.softmaxDense(x, y, w, g.N, g.C, g.P, +g.nhwc, eps, scale, grad, losses, out);
+      this.kernels.softmaxDense(x, y, w, g.N, g.C, g.P, +g.nhwc, eps, scale, grad, losses, out, this.scratch(g.C));
       return this.result(out, reduction, divisor, grad, losses, input.length, g.N * g.P);
     }
     const ignore = integer('ignoreIndex', options.ignoreIndex, -100);
     const t = this.labels(target as IndexTarget, g.C, ignore, w, out);
     const divisor = a.f64(out, 1)[0]; // sum of weight[t] over the kept pixels
     const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, g.N * g.P);
-    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad, losses, out);
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad, losses, out, this.scratch(g.C));
     return this.result(out, reduction, divisor, grad, losses, input.length, g.N * g.P);
   }
 
@@ -101,7 +102,7 @@ export class Segloss {
     const t = this.labels(target as IndexTarget, g.C, ignore, 0, out);
     const divisor = a.f64(out, 1)[0]; // kept pixels
     const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, g.N * g.P);
-    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, 0, 1, gamma, scale, grad, losses, out);
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, 0, 1, gamma, scale, grad, losses, out, this.scratch(g.C));
     return this.result(out, reduction, divisor, grad, losses, input.length, g.N * g.P);
   }
 
@@ -165,6 +166,13 @@ export class Segloss {
     checkKeys(options, OPTION_KEYS[what], what);
     this.arena.reset();
     return g;
+  }
+
+  /** Scratch for the kernels' per-tile state (assembly/common.ts): 10 slots of TILE pixels plus,
+   *  for region losses, per class 96 bytes of f64 sums and a slot. */
+  private scratch(C: number): number {
+    const slot = TILE * 4;
+    return this.arena.alloc(10 * slot + 32 + C * (96 + slot));
   }
 
   /** Copies and validates an index map; out[0] = divisor (sum of weight[t], or kept count when w == 0). */
@@ -232,6 +240,7 @@ export class Segloss {
     this.kernels.sigmoidLoss(
       x, t, y, pw, w, g.N, g.C, g.P, +g.nhwc, g.C === 1 ? 1 : 0, ignore,
       +(p.fromLogits ?? true), +(p.focal ?? false), p.gamma ?? 0, p.alpha ?? 0, scale, grad, losses, out,
+      this.scratch(g.C),
     );
     return this.result(out, reduction, divisor, grad, losses, input.length, input.length);
   }
@@ -277,15 +286,14 @@ export class Segloss {
     }
     const act = activation === 'softmax' ? 0 : activation === 'sigmoid' ? 1 : 2;
     const grad = wantGrad ? a.alloc(input.length * 4) : 0;
-    const tile = a.alloc(g.C * 16);
-    const acc = a.alloc(g.C * 96);
     const stats = a.alloc(g.N * g.C * 24);
-    this.kernels.regionStats(x, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, grad, tile, acc, stats);
+    const tmp = this.scratch(g.C);
+    this.kernels.regionStats(x, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, grad, stats, tmp);
     const done = finishRegion(a.f64(stats, g.N * g.C * 3), g.N, g.C, settings);
     if (!grad) return { loss: done.loss };
     const coefA = a.putF32(done.coefA);
     const coefB = a.putF32(done.coefB);
-    this.kernels.regionGrad(grad, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, coefA, coefB, tile);
+    this.kernels.regionGrad(grad, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, coefA, coefB, tmp);
     return { loss: done.loss, grad: a.f32(grad, input.length).slice() };
   }
 }

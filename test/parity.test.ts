@@ -19,6 +19,8 @@ const geometries: Geometry[] = [
   { name: 'C=21', N: 2, C: 21, S: [5, 7] },
   { name: 'C=150', N: 1, C: 150, S: [3, 6] },
   { name: '3-D volume', N: 2, C: 4, S: [3, 4, 5] },
+  { name: 'P=299 (tiles of 128 and a short group)', N: 2, C: 5, S: [13, 23] },
+  { name: 'C=19, P=1024 (eight full tiles)', N: 1, C: 19, S: [32, 32] },
 ];
 
 type Call = (seg: Segloss, x: Float32Array, shape: number[], layout: 'NCHW' | 'NHWC') => { loss: unknown; grad?: Float32Array };

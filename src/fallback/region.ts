@@ -29,7 +29,7 @@ function activate(f32: Float32Array, xi: number, cs: number, C: number, activati
 export function regionStats(
   heap: Heap, x: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
   activation: number, labelOffset: number, ignore: number, squared: number,
-  probs: number, _tile: number, _acc: number, out: number,
+  probs: number, out: number, _tmp: number,
 ): void {
   const { f32, i32, f64 } = heap.views();
   const cs = nhwc ? 1 : P;
@@ -74,7 +74,7 @@ export function regionStats(
 export function regionGrad(
   heap: Heap, grad: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
   activation: number, labelOffset: number, ignore: number, squared: number,
-  coefA: number, coefB: number, _tile: number,
+  coefA: number, coefB: number, _tmp: number,
 ): void {
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;

@@ -1,12 +1,12 @@
 // Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
 import { fr, exp, log, log1p, pow } from './math.js';
-import { Heap, LaneSums } from './heap.js';
+import { Heap, LaneSums, TILE } from './heap.js';
 
 export function sigmoidLoss(
   heap: Heap, x: number, labels: number, y: number, posWeight: number, weight: number,
   N: number, C: number, P: number, nhwc: number, labelOffset: number, ignore: number,
   fromLogits: number, focal: number, gamma: number, alpha: number, scale: number,
-  grad: number, losses: number, out: number,
+  grad: number, losses: number, out: number, _tmp: number,
 ): void {
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;
@@ -17,15 +17,15 @@ export function sigmoidLoss(
   const beta = fr(1 - alpha);
   const sums = new LaneSums();
   for (let n = 0; n < N; n++) {
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = Math.min(4, P - i0);
+    for (let t0 = 0; t0 < P; t0 += TILE) {
+      const end = Math.min(P, t0 + TILE);
       for (let c = 0; c < C; c++) {
-        for (let j = 0; j < 4; j++) {
-          if (j >= k) {
+        for (let i = t0; i < t0 + 4 * Math.ceil((end - t0) / 4); i++) {
+          const j = (i - t0) & 3;
+          if (i >= end) {
             sums.add(j, 0);
             continue;
           }
-          const i = i0 + j;
           const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
           const valid = !labels || label !== ignore;
           const at = n * C * P + c * cs + i * ps;

@@ -5,7 +5,7 @@ import { Heap, LaneSums } from './heap.js';
 export function softmaxIndex(
   heap: Heap, x: number, labels: number, w: number, N: number, C: number, P: number, nhwc: number,
   ignore: number, smoothing: number, focal: number, gamma: number, scale: number,
-  grad: number, losses: number, out: number,
+  grad: number, losses: number, out: number, _tmp: number,
 ): void {
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;
@@ -102,7 +102,7 @@ export function softmaxIndex(
 
 export function softmaxDense(
   heap: Heap, x: number, y: number, w: number, N: number, C: number, P: number, nhwc: number,
-  smoothing: number, scale: number, grad: number, losses: number, out: number,
+  smoothing: number, scale: number, grad: number, losses: number, out: number, _tmp: number,
 ): void {
   const { f32 } = heap.views();
   const cs = nhwc ? 1 : P;

@@ -1,0 +1,183 @@
+// segloss/tfjs: every segloss loss as a TensorFlow.js loss function, `(yTrue, yPred) => tf.Scalar`, with its
+// exact gradient through tf.customGrad. TensorFlow.js is not imported here: the caller passes its own `tf`,
+// so the main package keeps no dependency on it.
+//
+// The loss runs on the CPU side: it reads the prediction with dataSync(), calls segloss (wasm or JS), and
+// hands the gradient back as a tensor. So it works with any tfjs backend (cpu, wasm, webgl, webgpu, node),
+// at the price of one download of yPred and one upload of the gradient per step on GPU backends.
+import type { Segloss } from './segloss.js';
+import type {
+  BinaryCrossEntropyOptions, CombinedOptions, CrossEntropyOptions, FocalOptions, IndexTarget, Layout, LossName,
+  RegionOptions, Target, TverskyOptions,
+} from './options.js';
+
+/** The part of a tf.Tensor the bridge reads. */
+export interface TensorLike {
+  readonly shape: number[];
+  readonly dtype: string;
+  dataSync(): ArrayLike<number> | unknown[];
+}
+
+/**
+ * The part of the TensorFlow.js namespace the bridge calls: pass `tf` itself (`import * as tf from
+ * '@tensorflow/tfjs'`, or tfjs-core with any backend).
+ */
+export interface TfLike<T extends TensorLike = TensorLike> {
+  // `prototype` lets TypeScript infer the caller's tensor type from `tf.Tensor`.
+  Tensor: { prototype: T };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  customGrad(f: (...args: any[]) => any): (...args: any[]) => any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tensor(values: Float32Array, shape: number[], dtype: 'float32'): any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  scalar(value: number, dtype: 'float32'): any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  mul(a: any, b: any): any;
+}
+
+/** A Keras / TF.js loss: yTrue first, a scalar out. Usable in model.compile({ loss }) and tf.variableGrads. */
+export type TfLoss<T extends TensorLike = TensorLike> = (yTrue: T, yPred: T) => T;
+
+/** The bridge takes the shape from yPred and always computes the gradient: no `shape`, no `grad`. */
+type Bridged<O> = Omit<O, 'shape' | 'grad' | 'layout' | 'reduction'> & {
+  /** 'NHWC' (default, TF.js order: yPred is [N, ...S, C]) or 'NCHW' ([N, C, ...S]). */
+  layout?: Layout;
+  /** 'mean' (default) or 'sum'. A Keras loss is a scalar, so there is no 'none'. */
+  reduction?: 'mean' | 'sum';
+};
+
+export type TfCrossEntropyOptions = Bridged<CrossEntropyOptions>;
+export type TfBinaryCrossEntropyOptions = Bridged<BinaryCrossEntropyOptions>;
+export type TfFocalOptions = Bridged<FocalOptions>;
+export type TfRegionOptions = Bridged<RegionOptions>;
+export type TfTverskyOptions = Bridged<TverskyOptions>;
+export type TfCombinedOptions = Bridged<CombinedOptions>;
+
+export interface TfjsLosses<T extends TensorLike = TensorLike> {
+  crossEntropy(options?: TfCrossEntropyOptions): TfLoss<T>;
+  binaryCrossEntropy(options?: TfBinaryCrossEntropyOptions): TfLoss<T>;
+  focal(options?: TfFocalOptions): TfLoss<T>;
+  dice(options?: TfRegionOptions): TfLoss<T>;
+  iou(options?: TfRegionOptions): TfLoss<T>;
+  tversky(options?: TfTverskyOptions): TfLoss<T>;
+  combined(options: TfCombinedOptions): TfLoss<T>;
+}
+
+const LOSSES: readonly LossName[] = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky'];
+
+/**
+ * TensorFlow.js losses computed by segloss.
+ *
+ *     import * as tf from '@tensorflow/tfjs';
+ *     import { init } from 'segloss';
+ *     import { tfjsLosses } from 'segloss/tfjs';
+ *     const losses = tfjsLosses(tf, await init());
+ *     model.compile({ optimizer: 'adam', loss: losses.combined({ terms: [
+ *       { loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] }) });
+ *
+ * yPred holds logits (or probabilities where the loss's options say so), NHWC [N, ...S, C] by default.
+ * yTrue is either an index map [N, ...S] or [N, ...S, 1] (int32, or float32 holding integers), or a dense
+ * target shaped like yPred (one-hot, soft labels, masks), which takes segloss's dense path.
+ */
+export function tfjsLosses<T extends TensorLike>(tf: TfLike<T>, seg: Segloss): TfjsLosses<T> {
+  if (tf === null || typeof tf !== 'object' && typeof tf !== 'function') {
+    throw new TypeError('tfjsLosses(tf, seg): pass the TensorFlow.js namespace as tf');
+  }
+  for (const fn of ['customGrad', 'tensor', 'scalar', 'mul'] as const) {
+    if (typeof tf[fn] !== 'function') {
+      throw new TypeError(`tfjsLosses(tf, seg): tf.${fn} is missing; pass the TensorFlow.js namespace as tf`);
+    }
+  }
+  if (seg === null || typeof seg !== 'object' || typeof seg.combined !== 'function') {
+    throw new TypeError('tfjsLosses(tf, seg): pass the segloss instance from `await init()` as seg');
+  }
+  const make = (name: LossName | 'combined', options: Record<string, unknown> = {}): TfLoss<T> => {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`${name}: options must be an object, got ${String(options)}`);
+    }
+    for (const key of ['shape', 'grad'] as const) {
+      if (key in options) {
+        throw new TypeError(`${name}: '${key}' is not an option of the TF.js bridge (shape comes from yPred; the gradient is always exact)`);
+      }
+    }
+    if (options.reduction === 'none') {
+      throw new TypeError(`${name}: reduction 'none' is not available in the TF.js bridge (a Keras loss is a scalar); use 'mean' or 'sum'`);
+    }
+    const layout = (options.layout ?? 'NHWC') as Layout;
+    if (layout !== 'NHWC' && layout !== 'NCHW') {
+      throw new TypeError(`${name}: layout must be 'NHWC' or 'NCHW', got ${JSON.stringify(layout)}`);
+    }
+    const loss = (yTrue: T, yPred: T): T => {
+      checkTensor('yPred', yPred);
+      checkTensor('yTrue', yTrue);
+      if (yPred.dtype !== 'float32') throw new TypeError(`${name}: yPred must be float32, got ${yPred.dtype}`);
+      const shape = [...yPred.shape];
+      const target = toTarget(yTrue, shape, layout, name);
+      const call = { ...options, shape, layout, grad: true };
+      const forward = tf.customGrad((pred: T, save: (tensors: unknown[]) => void) => {
+        const x = toFloat32(pred.dataSync());
+        const r =
+          name === 'combined'
+            ? seg.combined(x, target, call as unknown as CombinedOptions)
+            : seg[name](x, target, call as never);
+        const grad = tf.tensor(r.grad as Float32Array, shape, 'float32');
+        save([grad]);
+        return {
+          value: tf.scalar(r.loss as number, 'float32'),
+          // d(loss)/d(yPred) scaled by the incoming gradient (a scalar: the loss is a scalar)
+          gradFunc: (dy: unknown, saved: unknown[]) => [tf.mul(dy, saved[0])],
+        };
+      });
+      return forward(yPred) as T;
+    };
+    Object.defineProperty(loss, 'name', { value: `segloss_${name}` });
+    return loss;
+  };
+  const losses = {} as Record<string, (options?: object) => TfLoss<T>>;
+  for (const name of LOSSES) losses[name] = (options?: object) => make(name, options as Record<string, unknown>);
+  losses.combined = (options?: object) => {
+    if (options === undefined) throw new TypeError('combined: options with terms are required');
+    return make('combined', options as Record<string, unknown>);
+  };
+  return losses as unknown as TfjsLosses<T>;
+}
+
+function checkTensor(what: string, t: TensorLike): void {
+  if (t === null || typeof t !== 'object' || !Array.isArray(t.shape) || typeof t.dataSync !== 'function') {
+    throw new TypeError(`${what} must be a tf.Tensor, got ${String(t)}`);
+  }
+}
+
+const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
+
+const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** yTrue as segloss's target: dense when shaped like yPred, else an Int32Array index map. */
+function toTarget(yTrue: TensorLike, shape: number[], layout: Layout, name: string): Target {
+  if (sameShape(yTrue.shape, shape)) return toFloat32(yTrue.dataSync());
+  const nhwc = layout === 'NHWC';
+  const labels = nhwc ? shape.slice(0, -1) : [shape[0], ...shape.slice(2)];
+  const withUnit = nhwc ? [...labels, 1] : [shape[0], 1, ...shape.slice(2)];
+  if (!sameShape(yTrue.shape, labels) && !sameShape(yTrue.shape, withUnit)) {
+    throw new RangeError(
+      `${name}: yTrue of shape ${show(yTrue.shape)} fits neither yPred ${show(shape)} (${layout}), as a dense ` +
+        `target, nor ${show(labels)} or ${show(withUnit)}, as an index map`,
+    );
+  }
+  const data = yTrue.dataSync() as ArrayLike<number>;
+  if (data instanceof Int32Array) return data as IndexTarget;
+  const out = new Int32Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = Number(data[i]);
+    if (!Number.isInteger(v) || Math.abs(v) > 2 ** 31 - 1) {
+      throw new RangeError(`${name}: yTrue[${i}] = ${v} is not an integer class label (index map of shape ${show(yTrue.shape)})`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+function toFloat32(data: ArrayLike<number> | unknown[]): Float32Array {
+  return data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>, Number);
+}
