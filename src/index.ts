@@ -5,6 +5,7 @@ import { type Backend, Segloss } from './segloss.js';
 
 export type { Backend } from './segloss.js';
 export { Segloss } from './segloss.js';
+export { WasmArray } from './memory.js';
 export type { WasmSource } from './kernels.js';
 export type * from './options.js';
 

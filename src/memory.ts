@@ -1,7 +1,11 @@
 // Linear memory shared by TypeScript and the kernels. TypeScript owns it: it places every array the
 // kernels read or write, grows the memory when a call needs more, and re-creates its views after a
-// grow (growing detaches the old ArrayBuffer). Each call rewinds the arena to where it started, so
-// memory stays at the high-water mark of the largest call instead of growing with the call count.
+// grow (growing detaches the old ArrayBuffer).
+//
+// Two kinds of blocks: the arrays a user keeps in memory (`WasmArray`, from `seg.alloc`), placed
+// first-fit from the bottom and freed explicitly, and the per-call arena above the highest of them,
+// rewound at the start of every call, so memory stays at the high-water mark of the largest call
+// instead of growing with the call count.
 
 export interface LinearMemory {
   readonly buffer: ArrayBuffer;
@@ -9,9 +13,19 @@ export interface LinearMemory {
 }
 
 const PAGE = 65536;
+const align = (n: number) => (n + 15) & ~15;
+
+export type TypedArray = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+export type TypedArrayConstructor<T extends TypedArray> = {
+  new (buffer: ArrayBuffer, byteOffset: number, length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+  readonly name: string;
+};
 
 export class Arena {
   private top: number;
+  /** live user blocks, sorted by address: [ptr, end) */
+  private readonly blocks: { ptr: number; end: number }[] = [];
 
   constructor(
     readonly memory: LinearMemory,
@@ -20,25 +34,48 @@ export class Arena {
     this.top = base;
   }
 
-  /** Start of a call: everything allocated by the previous call is free again. */
+  /** Start of a call: everything the previous call allocated is free again. */
   reset(): void {
-    this.top = this.base;
+    this.top = this.blocks.length ? this.blocks[this.blocks.length - 1].end : this.base;
   }
 
-  /** 16-aligned block of `bytes` bytes; its contents are unspecified. */
+  /** A per-call block of `bytes` bytes (16-aligned, contents unspecified), free at the next reset. */
   alloc(bytes: number): number {
-    const ptr = (this.top + 15) & ~15;
-    const end = ptr + bytes;
-    const size = this.memory.buffer.byteLength;
-    if (end > size) {
-      try {
-        this.memory.grow(Math.ceil((end - size) / PAGE));
-      } catch (cause) {
-        throw new RangeError(`segloss: cannot grow memory to ${end} bytes`, { cause });
-      }
-    }
-    this.top = end;
+    const ptr = align(this.top);
+    this.ensure(ptr + bytes);
+    this.top = ptr + bytes;
     return ptr;
+  }
+
+  /** A block that lives until `release`: the first gap between live blocks that fits. */
+  keep(bytes: number): number {
+    let ptr = this.base;
+    let at = 0;
+    for (; at < this.blocks.length; at++) {
+      if (align(ptr) + bytes <= this.blocks[at].ptr) break;
+      ptr = this.blocks[at].end;
+    }
+    ptr = align(ptr);
+    this.ensure(ptr + bytes);
+    this.blocks.splice(at, 0, { ptr, end: ptr + Math.max(bytes, 1) });
+    this.reset();
+    return ptr;
+  }
+
+  release(ptr: number): void {
+    const at = this.blocks.findIndex((b) => b.ptr === ptr);
+    if (at >= 0) this.blocks.splice(at, 1);
+    this.reset();
+  }
+
+  private ensure(end: number): void {
+    const size = this.memory.buffer.byteLength;
+    if (end <= size) return;
+    try {
+      this.memory.grow(Math.ceil((end - size) / PAGE));
+    } catch (cause) {
+      throw new RangeError(`segloss: cannot grow memory to ${end} bytes`, { cause });
+    }
   }
 
   f32(ptr: number, length: number): Float32Array {
@@ -61,5 +98,48 @@ export class Arena {
     const ptr = this.alloc(data.length * 4);
     new Int32Array(this.memory.buffer, ptr, data.length).set(data);
     return ptr;
+  }
+
+  /** Byte offset of `data` when it is a view into this memory, else -1. */
+  offsetOf(data: TypedArray): number {
+    return data.buffer === this.memory.buffer ? data.byteOffset : -1;
+  }
+}
+
+/**
+ * A typed array that lives in the backend's linear memory: passed as an input, a target or an `out`
+ * buffer, the kernels use it in place, with no copy. Its `view` is re-created whenever the memory
+ * has grown, so read `view` again after any segloss call instead of keeping an old one (an old view
+ * of grown wasm memory is detached: length 0, and segloss rejects it with a clear error).
+ * Call `free()` when done; the memory is reused by later allocations.
+ */
+export class WasmArray<T extends TypedArray = Float32Array> {
+  private cached?: T;
+  private freed = false;
+
+  constructor(
+    private readonly arena: Arena,
+    readonly type: TypedArrayConstructor<T>,
+    readonly ptr: number,
+    readonly length: number,
+  ) {}
+
+  get view(): T {
+    if (this.freed) throw new TypeError(`this ${this.type.name} WasmArray was freed`);
+    if (this.cached?.buffer !== this.arena.memory.buffer) {
+      this.cached = new this.type(this.arena.memory.buffer, this.ptr, this.length);
+    }
+    return this.cached;
+  }
+
+  get isFreed(): boolean {
+    return this.freed;
+  }
+
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.cached = undefined;
+    this.arena.release(this.ptr);
   }
 }

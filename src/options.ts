@@ -1,3 +1,5 @@
+import type { WasmArray } from './memory.js';
+
 // Public option types and their validation. Every check names the argument and the offending value,
 // and runs before any kernel, on both backends.
 
@@ -5,14 +7,19 @@ export type Layout = 'NCHW' | 'NHWC';
 export type Reduction = 'mean' | 'sum' | 'none';
 export type IndexTarget = Uint8Array | Int8Array | Uint16Array | Int16Array | Int32Array | Uint32Array;
 export type Target = IndexTarget | Float32Array;
+/** A loss's input: a Float32Array, or one kept in the backend's memory (used in place). */
+export type Input = Float32Array | WasmArray<Float32Array>;
+export type TargetInput = Target | WasmArray<IndexTarget> | WasmArray<Float32Array>;
 
 export interface BaseOptions {
   /** [N, C, ...S] for NCHW, [N, ...S, C] for NHWC. */
   shape: readonly number[];
   layout?: Layout;
   reduction?: Reduction;
-  /** Also return d(loss)/d(input). */
+  /** Also return d(loss)/d(input). Default: true when `out` is given, else false. */
   grad?: boolean;
+  /** Where the gradient goes: used in place when it lives in the backend's memory, else filled by copy. */
+  out?: Float32Array | WasmArray<Float32Array>;
 }
 
 export interface CrossEntropyOptions extends BaseOptions {
@@ -73,7 +80,7 @@ export interface CombinedResult {
   grad?: Float32Array;
 }
 
-const BASE_KEYS = ['shape', 'layout', 'reduction', 'grad'];
+const BASE_KEYS = ['shape', 'layout', 'reduction', 'grad', 'out'];
 export const OPTION_KEYS: Record<LossName, readonly string[]> = {
   crossEntropy: [...BASE_KEYS, 'weight', 'ignoreIndex', 'labelSmoothing'],
   binaryCrossEntropy: [...BASE_KEYS, 'posWeight', 'weight', 'fromLogits', 'ignoreIndex'],
@@ -190,8 +197,11 @@ export function geometry(input: unknown, options: BaseOptions | undefined, what:
   const spatial = nhwc ? shape.slice(1, -1) : shape.slice(2);
   const P = spatial.reduce((a: number, b: number) => a * b, 1);
   if (N * C * P !== input.length) {
+    const detached = input.length === 0 && input.buffer.byteLength === 0
+      ? ': its ArrayBuffer is detached (a view of memory that has grown since; read WasmArray.view again)'
+      : '';
     throw new RangeError(
-      `input length ${input.length} does not match shape ${show(shape)} (${layout}), which holds ${N * C * P} values`,
+      `input length ${input.length} does not match shape ${show(shape)} (${layout}), which holds ${N * C * P} values${detached}`,
     );
   }
   return { N, C, P, nhwc, shape };
@@ -224,10 +234,10 @@ export function targetKind(target: unknown, g: Geometry, inputLength: number): T
   );
 }
 
-export function badLabel(target: IndexTarget, index: number, limit: number, ignore?: number): RangeError {
+export function badLabel(index: number, value: number, limit: number, ignore?: number): RangeError {
   const range = limit === 2 ? '{0, 1}' : `[0, ${limit})`;
   const ig = ignore === undefined ? 'no ignoreIndex' : `ignoreIndex ${ignore}`;
-  return new RangeError(`target[${index}] = ${target[index]} is out of range: labels must be in ${range} (${ig})`);
+  return new RangeError(`target[${index}] = ${value} is out of range: labels must be in ${range} (${ig})`);
 }
 
 export function requireFinite(name: string, data: Float32Array, low = -Infinity, high = Infinity): void {

@@ -1,13 +1,13 @@
 // The public loss functions. Validation, option defaults, divisors and the per-class finishing of the
 // region losses are written once here; the per-pixel work goes to the kernels of either backend.
 import type { Kernels } from './kernels.js';
-import { Arena } from './memory.js';
+import { Arena, type TypedArray, type TypedArrayConstructor, WasmArray } from './memory.js';
 import { TILE } from './fallback/heap.js';
 import {
   type BinaryCrossEntropyOptions, type CombinedOptions, type CombinedResult, type CrossEntropyOptions,
-  type FocalOptions, type Geometry, type IndexTarget, type LossName, type LossResult, type RegionOptions,
-  type Target, type TverskyOptions, OPTION_KEYS, badLabel, bool, checkKeys, filled, geometry, integer, num,
-  oneOf, perClass, requireFinite, targetKind,
+  type FocalOptions, type Geometry, type IndexTarget, type Input, type LossName, type LossResult,
+  type RegionOptions, type Target, type TargetInput, type TverskyOptions, OPTION_KEYS, badLabel, bool,
+  checkKeys, filled, geometry, integer, num, oneOf, perClass, requireFinite, targetKind,
 } from './options.js';
 import { type RegionKind, finishRegion } from './region.js';
 
@@ -15,6 +15,25 @@ export type Backend = 'wasm' | 'js';
 
 const REDUCTIONS = ['mean', 'sum', 'none'] as const;
 const NO_IGNORE = -1; // any value outside [0, C) once the labels are validated
+
+/** Where a call's gradient goes: a pointer the kernels write, and what the caller gets back. */
+interface GradTarget {
+  ptr: number;
+  length: number;
+  /** a Float32Array outside wasm memory that receives a copy */
+  copyTo?: Float32Array;
+  /** the caller's buffer in wasm memory, written in place */
+  inPlace?: Located<Float32Array>;
+}
+
+/** An argument's current view and, when it lives in the backend's memory, its byte offset there.
+ *  Offsets are taken before a call allocates anything: an allocation may grow the memory, which
+ *  detaches earlier views but moves no offset. */
+interface Located<T extends TypedArray> {
+  view: T;
+  at: number;
+  source: T | WasmArray<T>;
+}
 
 export class Segloss {
   private readonly arena: Arena;
@@ -26,45 +45,65 @@ export class Segloss {
     this.arena = new Arena(kernels.memory, kernels.heapBase());
   }
 
-  /** Bytes of linear memory the backend holds now (it only grows to the largest call's need). */
+  /** Bytes of linear memory the backend holds now (it grows to the largest call's need, then stays). */
   get memoryBytes(): number {
     return this.kernels.memory.buffer.byteLength;
   }
 
+  /**
+   * A typed array in the backend's memory, used in place (no copy) when passed as an input, a
+   * target or an `out` gradient buffer. Fill it through `.view`; `free()` it when done.
+   */
+  alloc<T extends TypedArray>(type: TypedArrayConstructor<T>, length: number): WasmArray<T> {
+    const types: unknown[] = [Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array];
+    if (!types.includes(type)) {
+      throw new TypeError(`alloc: type must be Float32Array or an integer typed array constructor, got ${String(type?.name ?? type)}`);
+    }
+    if (!Number.isInteger(length) || length < 0) {
+      throw new RangeError(`alloc: length must be a non-negative integer, got ${length}`);
+    }
+    const ptr = this.arena.keep(length * type.BYTES_PER_ELEMENT);
+    return new WasmArray(this.arena, type, ptr, length);
+  }
+
   /** Softmax cross entropy, PyTorch F.cross_entropy. */
-  crossEntropy(input: Float32Array, target: Target, options: CrossEntropyOptions): LossResult {
-    const g = this.begin(input, options, 'crossEntropy');
-    const kind = targetKind(target, g, input.length);
+  crossEntropy(input: Input, target: TargetInput, options: CrossEntropyOptions): LossResult {
+    const { x: xv, t: tv, g } = this.begin(input, target, options, 'crossEntropy');
+    const kind = targetKind(tv, g, xv.length);
     const reduction = oneOf('reduction', options.reduction, REDUCTIONS, 'mean');
     const eps = num('labelSmoothing', options.labelSmoothing, 0, 0, 1);
     const weight = perClass('weight', options.weight, g.C) ?? filled(g.C, 1);
-    const wantGrad = bool('grad', options.grad, false);
     const a = this.arena;
-    const x = a.putF32(input);
-    const w = a.putF32(weight);
     const out = a.alloc(32);
+    const w = a.putF32(weight);
     if (kind === 'dense') {
       if (options.ignoreIndex !== undefined) {
         throw new TypeError(`ignoreIndex applies to index targets only, got ${options.ignoreIndex} with a dense target`);
       }
       const divisor = g.N * g.P; // PyTorch divides probability targets by the pixel count
-      const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, g.N * g.P);
-      const y = a.putF32(target as Float32Array);
-      this.kernels.softmaxDense(x, y, w, g.N, g.C, g.P, +g.nhwc, eps, scale, grad, losses, out, this.scratch(g.C));
-      return this.result(out, reduction, divisor, grad, losses, input.length, g.N * g.P);
+      const grad = this.gradTarget(options);
+      const x = this.place('x');
+      const y = this.place('t');
+      const losses = reduction === 'none' ? a.alloc(g.N * g.P * 4) : 0;
+      const scale = reduction === 'mean' ? 1 / divisor : 1;
+      this.kernels.softmaxDense(x, y, w, g.N, g.C, g.P, +g.nhwc, eps, scale, grad.ptr, losses, out, this.scratch(g.C));
+      return this.result(out, reduction, divisor, grad, losses, g.N * g.P);
     }
     const ignore = integer('ignoreIndex', options.ignoreIndex, -100);
-    const t = this.labels(target as IndexTarget, g.C, ignore, w, out);
+    const t = this.labels(g.C, ignore, w, out);
     const divisor = a.f64(out, 1)[0]; // sum of weight[t] over the kept pixels
-    const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, g.N * g.P);
-    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad, losses, out, this.scratch(g.C));
-    return this.result(out, reduction, divisor, grad, losses, input.length, g.N * g.P);
+    const grad = this.gradTarget(options);
+    const x = this.place('x');
+    const losses = reduction === 'none' ? a.alloc(g.N * g.P * 4) : 0;
+    const scale = this.scale(reduction, divisor);
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad.ptr, losses, out, this.scratch(g.C));
+    return this.result(out, reduction, divisor, grad, losses, g.N * g.P);
   }
 
   /** Sigmoid binary cross entropy, PyTorch F.binary_cross_entropy_with_logits / F.binary_cross_entropy. */
-  binaryCrossEntropy(input: Float32Array, target: Target, options: BinaryCrossEntropyOptions): LossResult {
-    const g = this.begin(input, options, 'binaryCrossEntropy');
-    const kind = targetKind(target, g, input.length);
+  binaryCrossEntropy(input: Input, target: TargetInput, options: BinaryCrossEntropyOptions): LossResult {
+    const { x, t, g } = this.begin(input, target, options, 'binaryCrossEntropy');
+    const kind = targetKind(t, g, x.length);
     const reduction = oneOf('reduction', options.reduction, REDUCTIONS, 'mean');
     const fromLogits = bool('fromLogits', options.fromLogits, true);
     const pw =
@@ -72,61 +111,65 @@ export class Segloss {
         ? filled(g.C, num('posWeight', options.posWeight, 1, 0))
         : (perClass('posWeight', options.posWeight, g.C, 'channel') ?? filled(g.C, 1));
     const weight = perClass('weight', options.weight, g.C, 'channel') ?? filled(g.C, 1);
-    if (!fromLogits) requireFinite('input', input, 0, 1);
-    return this.sigmoidFamily(input, target, kind, g, reduction, options, { fromLogits, pw, weight });
+    if (!fromLogits) requireFinite('input', x, 0, 1);
+    return this.sigmoidFamily(x, t, kind, g, reduction, options, { fromLogits, pw, weight });
   }
 
   /** Focal loss: sigmoid (torchvision sigmoid_focal_loss) or softmax form. */
-  focal(input: Float32Array, target: Target, options: FocalOptions): LossResult {
-    const g = this.begin(input, options, 'focal');
-    const kind = targetKind(target, g, input.length);
+  focal(input: Input, target: TargetInput, options: FocalOptions): LossResult {
+    const { x: xv, t: tv, g } = this.begin(input, target, options, 'focal');
+    const kind = targetKind(tv, g, xv.length);
     const reduction = oneOf('reduction', options.reduction, REDUCTIONS, 'mean');
     const fallback = kind === 'index' && g.C > 1 ? 'softmax' : 'sigmoid';
     const activation = oneOf('activation', options.activation, ['sigmoid', 'softmax'] as const, fallback);
     const gamma = num('gamma', options.gamma, 2, 0);
     if (activation === 'sigmoid') {
       const alpha = num('alpha', options.alpha, 0.25, -Infinity, 1);
-      return this.sigmoidFamily(input, target, kind, g, reduction, options, { focal: true, gamma, alpha });
+      return this.sigmoidFamily(xv, tv, kind, g, reduction, options, { focal: true, gamma, alpha });
     }
     if (kind !== 'index') {
       throw new TypeError("focal: activation 'softmax' needs an index target (an integer typed array)");
     }
     const alpha =
       typeof options.alpha === 'number' ? filled(g.C, num('alpha', options.alpha, 1, 0)) : perClass('alpha', options.alpha, g.C);
-    const wantGrad = bool('grad', options.grad, false);
     const ignore = integer('ignoreIndex', options.ignoreIndex, -100);
     const a = this.arena;
-    const x = a.putF32(input);
-    const w = a.putF32(alpha ?? filled(g.C, 1));
     const out = a.alloc(32);
-    const t = this.labels(target as IndexTarget, g.C, ignore, 0, out);
+    const w = a.putF32(alpha ?? filled(g.C, 1));
+    const t = this.labels(g.C, ignore, 0, out);
     const divisor = a.f64(out, 1)[0]; // kept pixels
-    const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, g.N * g.P);
-    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, 0, 1, gamma, scale, grad, losses, out, this.scratch(g.C));
-    return this.result(out, reduction, divisor, grad, losses, input.length, g.N * g.P);
+    const grad = this.gradTarget(options);
+    const x = this.place('x');
+    const losses = reduction === 'none' ? a.alloc(g.N * g.P * 4) : 0;
+    const scale = this.scale(reduction, divisor);
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, 0, 1, gamma, scale, grad.ptr, losses, out, this.scratch(g.C));
+    return this.result(out, reduction, divisor, grad, losses, g.N * g.P);
   }
 
   /** Soft Dice loss. */
-  dice(input: Float32Array, target: Target, options: RegionOptions): LossResult {
+  dice(input: Input, target: TargetInput, options: RegionOptions): LossResult {
     return this.region('dice', input, target, options);
   }
 
   /** Soft IoU (Jaccard) loss. */
-  iou(input: Float32Array, target: Target, options: RegionOptions): LossResult {
+  iou(input: Input, target: TargetInput, options: RegionOptions): LossResult {
     return this.region('iou', input, target, options);
   }
 
   /** Tversky loss; focal Tversky when gamma != 1. */
-  tversky(input: Float32Array, target: Target, options: TverskyOptions): LossResult {
+  tversky(input: Input, target: TargetInput, options: TverskyOptions): LossResult {
     return this.region('tversky', input, target, options);
   }
 
   /** Weighted sum of losses over the same input, e.g. 0.5 crossEntropy + 0.5 dice. */
-  combined(input: Float32Array, target: Target, options: CombinedOptions): CombinedResult {
-    checkKeys(options ?? {}, ['shape', 'layout', 'reduction', 'grad', 'ignoreIndex', 'terms'], 'combined');
-    geometry(input, options, 'combined');
+  combined(input: Input, target: TargetInput, options: CombinedOptions): CombinedResult {
+    checkKeys(options ?? {}, ['shape', 'layout', 'reduction', 'grad', 'out', 'ignoreIndex', 'terms'], 'combined');
+    const x = this.locate(input, 'input');
+    geometry(x.view, options, 'combined');
     const reduction = oneOf('reduction', options.reduction, ['mean', 'sum'] as const, 'mean');
-    const wantGrad = bool('grad', options.grad, false);
+    const out = options.out === undefined ? undefined : this.locate(options.out, 'out');
+    const wantGrad = bool('grad', options.grad, out !== undefined);
+    if (out) checkOut(out, x, wantGrad);
     const terms = options.terms;
     if (!Array.isArray(terms) || terms.length === 0) {
       throw new TypeError('combined: terms must be a non-empty array of { loss, weight, ...options }');
@@ -134,7 +177,7 @@ export class Segloss {
     const shared = { shape: options.shape, layout: options.layout, reduction, grad: wantGrad };
     let total = 0;
     const values: number[] = [];
-    const sum = wantGrad ? new Float32Array(input.length) : undefined;
+    const sum = wantGrad ? new Float32Array(x.view.length) : undefined;
     terms.forEach((term, i) => {
       if (term === null || typeof term !== 'object' || !(term.loss in OPTION_KEYS)) {
         throw new TypeError(
@@ -144,9 +187,7 @@ export class Segloss {
       const { loss: name, weight, ...own } = term;
       const factor = num(`terms[${i}].weight`, weight, 1);
       const termOptions = { ...shared, ...own } as Record<string, unknown>;
-      if (options.ignoreIndex !== undefined && OPTION_KEYS[name as LossName].includes('ignoreIndex')) {
-        termOptions.ignoreIndex ??= options.ignoreIndex;
-      }
+      if (options.ignoreIndex !== undefined) termOptions.ignoreIndex ??= options.ignoreIndex;
       const r = this[name as LossName](input, target, termOptions as never);
       const value = r.loss as number;
       values.push(value);
@@ -156,16 +197,46 @@ export class Segloss {
         for (let j = 0; j < sum.length; j++) sum[j] += Math.fround(f * r.grad[j]);
       }
     });
-    return sum ? { loss: total, terms: values, grad: sum } : { loss: total, terms: values };
+    if (!sum) return { loss: total, terms: values };
+    if (!out) return { loss: total, terms: values, grad: sum };
+    // the terms may have grown the memory since out was located: take its view afresh
+    const dest = out.source instanceof WasmArray ? out.source.view : out.at >= 0 ? this.arena.f32(out.at, sum.length) : out.view;
+    dest.set(sum);
+    return { loss: total, terms: values, grad: dest };
   }
 
   // ---- shared plumbing ----
 
-  private begin(input: Float32Array, options: object, what: LossName): Geometry {
-    const g = geometry(input, options as never, what);
+  private begin(input: Input, target: TargetInput, options: object, what: LossName) {
+    const xl = this.locate(input, 'input');
+    const g = geometry(xl.view, options as never, what);
     checkKeys(options, OPTION_KEYS[what], what);
+    const tl = this.locate(target, 'target');
+    const out = (options as { out?: Float32Array | WasmArray }).out;
+    this.where = { x: xl, t: tl, out: out === undefined ? undefined : this.locate(out, 'out') };
     this.arena.reset();
-    return g;
+    return { x: xl.view, t: tl.view, g };
+  }
+
+  /** The arguments of the call in progress, located before anything was allocated. */
+  private where!: { x: Located<Float32Array>; t: Located<TypedArray>; out?: Located<Float32Array> };
+
+  private locate<T extends TypedArray>(source: T | WasmArray<T>, name: string): Located<T> {
+    if (source instanceof WasmArray) {
+      if (source.isFreed) throw new TypeError(`${name} is a WasmArray that was freed`);
+      return { view: source.view, at: source.ptr, source };
+    }
+    return { view: source, at: ArrayBuffer.isView(source) ? this.arena.offsetOf(source) : -1, source };
+  }
+
+  /** The pointer of the call's input (`x`) or dense target (`t`): in place, else a copy. */
+  private place(which: 'x' | 't'): number {
+    const l = this.where[which];
+    return l.at >= 0 ? l.at : this.arena.putF32(l.view);
+  }
+
+  private scale(reduction: string, divisor: number): number {
+    return reduction === 'mean' ? (divisor > 0 ? 1 / divisor : 0) : 1;
   }
 
   /** Scratch for the kernels' per-tile state (assembly/common.ts): 10 slots of TILE pixels plus,
@@ -175,29 +246,31 @@ export class Segloss {
     return this.arena.alloc(10 * slot + 32 + C * (96 + slot));
   }
 
-  /** Copies and validates an index map; out[0] = divisor (sum of weight[t], or kept count when w == 0). */
-  private labels(target: IndexTarget, limit: number, ignore: number | undefined, w: number, out: number): number {
-    const t = this.arena.putI32(target);
+  /** Places and validates an index map; out[0] = divisor (sum of weight[t], or kept count when w == 0). */
+  private labels(limit: number, ignore: number | undefined, w: number, out: number): number {
+    const l = this.where.t;
+    const count = l.view.length;
+    const t = l.at >= 0 && l.view instanceof Int32Array ? l.at : this.arena.putI32(l.view);
     const has = ignore !== undefined;
-    this.kernels.labelScan(t, target.length, limit, has ? ignore : 0, +has, w, out);
+    this.kernels.labelScan(t, count, limit, has ? ignore : 0, +has, w, out);
     const [, , bad, first] = this.arena.f64(out, 4);
-    if (bad > 0) throw badLabel(target, first, limit, ignore);
+    if (bad > 0) throw badLabel(first, new Int32Array(this.arena.memory.buffer, t, count)[first], limit, ignore);
     return t;
   }
 
-  private outputs(
-    g: Geometry, reduction: string, wantGrad: boolean, divisor: number, gradLength: number, lossLength: number,
-  ): { scale: number; grad: number; losses: number } {
-    const scale = reduction === 'mean' ? (divisor > 0 ? 1 / divisor : 0) : 1;
-    const grad = wantGrad ? this.arena.alloc(gradLength * 4) : 0;
-    const losses = reduction === 'none' ? this.arena.alloc(lossLength * 4) : 0;
-    void g;
-    return { scale, grad, losses };
+  /** The gradient's destination: none, the caller's `out` in place or by copy, or a new array. */
+  private gradTarget(options: { grad?: boolean }): GradTarget {
+    const { x, out } = this.where;
+    const want = bool('grad', options.grad, out !== undefined);
+    const length = x.view.length;
+    if (!out) return { ptr: want ? this.arena.alloc(length * 4) : 0, length };
+    checkOut(out, x, want);
+    if (out.at >= 0) return { ptr: out.at, length, inPlace: out };
+    return { ptr: this.arena.alloc(length * 4), length, copyTo: out.view };
   }
 
   private result(
-    out: number, reduction: string, divisor: number, grad: number, losses: number, gradLength: number,
-    lossLength: number,
+    out: number, reduction: string, divisor: number, grad: GradTarget, losses: number, lossLength: number,
   ): LossResult {
     const a = this.arena;
     const sum = a.f64(out, 1)[0];
@@ -205,20 +278,26 @@ export class Segloss {
     if (reduction === 'none') loss = a.f32(losses, lossLength).slice();
     else if (reduction === 'sum') loss = sum;
     else loss = divisor > 0 ? sum / divisor : 0; // all pixels ignored: 0 and a zero gradient
-    return grad ? { loss, grad: a.f32(grad, gradLength).slice() } : { loss };
+    return grad.ptr ? { loss, grad: this.gradOf(grad) } : { loss };
+  }
+
+  private gradOf(grad: GradTarget): Float32Array {
+    const view = this.arena.f32(grad.ptr, grad.length);
+    if (grad.inPlace) return grad.inPlace.source instanceof WasmArray ? grad.inPlace.source.view : view;
+    if (!grad.copyTo) return view.slice();
+    grad.copyTo.set(view);
+    return grad.copyTo;
   }
 
   private sigmoidFamily(
     input: Float32Array, target: Target, kind: 'index' | 'dense', g: Geometry, reduction: string,
-    options: { grad?: boolean; ignoreIndex?: number },
+    options: { grad?: boolean; out?: Float32Array | WasmArray; ignoreIndex?: number },
     p: { fromLogits?: boolean; pw?: Float32Array; weight?: Float32Array; focal?: boolean; gamma?: number; alpha?: number },
   ): LossResult {
-    const wantGrad = bool('grad', options.grad, false);
     const a = this.arena;
-    const x = a.putF32(input);
+    const out = a.alloc(32);
     const pw = a.putF32(p.pw ?? filled(g.C, 1));
     const w = a.putF32(p.weight ?? filled(g.C, 1));
-    const out = a.alloc(32);
     let t = 0;
     let y = 0;
     let ignore = NO_IGNORE;
@@ -228,26 +307,28 @@ export class Segloss {
       const fallback = p.focal ? -100 : undefined;
       const chosen = options.ignoreIndex === undefined ? fallback : integer('ignoreIndex', options.ignoreIndex, 0);
       if (chosen !== undefined) ignore = chosen;
-      t = this.labels(target as IndexTarget, Math.max(g.C, 2), chosen, 0, out);
+      t = this.labels(Math.max(g.C, 2), chosen, 0, out);
       divisor = a.f64(out, 2)[1] * g.C; // kept elements
     } else {
       if (options.ignoreIndex !== undefined) {
         throw new TypeError(`ignoreIndex applies to index targets only, got ${options.ignoreIndex} with a dense target`);
       }
-      y = a.putF32(target as Float32Array);
+      y = this.place('t');
     }
-    const { scale, grad, losses } = this.outputs(g, reduction, wantGrad, divisor, input.length, input.length);
+    const grad = this.gradTarget(options);
+    const x = this.place('x');
+    const losses = reduction === 'none' ? a.alloc(input.length * 4) : 0;
     this.kernels.sigmoidLoss(
       x, t, y, pw, w, g.N, g.C, g.P, +g.nhwc, g.C === 1 ? 1 : 0, ignore,
-      +(p.fromLogits ?? true), +(p.focal ?? false), p.gamma ?? 0, p.alpha ?? 0, scale, grad, losses, out,
-      this.scratch(g.C),
+      +(p.fromLogits ?? true), +(p.focal ?? false), p.gamma ?? 0, p.alpha ?? 0, this.scale(reduction, divisor),
+      grad.ptr, losses, out, this.scratch(g.C),
     );
-    return this.result(out, reduction, divisor, grad, losses, input.length, input.length);
+    return this.result(out, reduction, divisor, grad, losses, input.length);
   }
 
-  private region(kind: RegionKind, input: Float32Array, target: Target, options: RegionOptions | TverskyOptions): LossResult {
-    const g = this.begin(input, options, kind);
-    const tk = targetKind(target, g, input.length);
+  private region(kind: RegionKind, input: Input, target: TargetInput, options: RegionOptions | TverskyOptions): LossResult {
+    const { x: xv, t: tv, g } = this.begin(input, target, options, kind);
+    const tk = targetKind(tv, g, xv.length);
     const o = options as RegionOptions & TverskyOptions;
     const activation = oneOf('activation', o.activation, ['softmax', 'sigmoid', 'none'] as const, g.C > 1 ? 'softmax' : 'sigmoid');
     const settings = {
@@ -266,9 +347,7 @@ export class Segloss {
     if (!settings.includeBackground && g.C < 2) {
       throw new RangeError(`includeBackground: false needs C >= 2 classes, got C = ${g.C}`);
     }
-    const wantGrad = bool('grad', o.grad, false);
     const a = this.arena;
-    const x = a.putF32(input);
     let t = 0;
     let y = 0;
     let ignore = NO_IGNORE;
@@ -276,24 +355,36 @@ export class Segloss {
     if (tk === 'index') {
       const has = o.ignoreIndex !== undefined;
       ignore = integer('ignoreIndex', o.ignoreIndex, NO_IGNORE);
-      const scratch = a.alloc(32);
-      t = this.labels(target as IndexTarget, labelOffset ? 2 : g.C, has ? ignore : undefined, 0, scratch);
+      t = this.labels(labelOffset ? 2 : g.C, has ? ignore : undefined, 0, a.alloc(32));
     } else {
       if (o.ignoreIndex !== undefined) {
         throw new TypeError(`ignoreIndex applies to index targets only, got ${o.ignoreIndex} with a dense target`);
       }
-      y = a.putF32(target as Float32Array);
+      y = this.place('t');
     }
+    const grad = this.gradTarget(o);
+    const x = this.place('x');
     const act = activation === 'softmax' ? 0 : activation === 'sigmoid' ? 1 : 2;
-    const grad = wantGrad ? a.alloc(input.length * 4) : 0;
     const stats = a.alloc(g.N * g.C * 24);
     const tmp = this.scratch(g.C);
-    this.kernels.regionStats(x, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, grad, stats, tmp);
+    this.kernels.regionStats(x, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, grad.ptr, stats, tmp);
     const done = finishRegion(a.f64(stats, g.N * g.C * 3), g.N, g.C, settings);
-    if (!grad) return { loss: done.loss };
+    if (!grad.ptr) return { loss: done.loss };
     const coefA = a.putF32(done.coefA);
     const coefB = a.putF32(done.coefB);
-    this.kernels.regionGrad(grad, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, coefA, coefB, tmp);
-    return { loss: done.loss, grad: a.f32(grad, input.length).slice() };
+    this.kernels.regionGrad(grad.ptr, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, coefA, coefB, tmp);
+    return { loss: done.loss, grad: this.gradOf(grad) };
+  }
+}
+
+function checkOut(out: Located<Float32Array>, input: Located<Float32Array>, wantGrad: boolean): void {
+  if (!(out.view instanceof Float32Array)) throw new TypeError('out must be a Float32Array or a Float32Array WasmArray');
+  if (!wantGrad) throw new TypeError('out is given with grad: false');
+  const n = input.view.length;
+  if (out.view.length !== n) throw new RangeError(`out must have the input's length ${n}, got ${out.view.length}`);
+  const sameMemory = out.at >= 0 && input.at >= 0;
+  const sameArray = out.view.buffer === input.view.buffer && out.view.byteOffset === input.view.byteOffset;
+  if ((sameMemory && out.at < input.at + 4 * n && input.at < out.at + 4 * n) || (n > 0 && sameArray)) {
+    throw new RangeError('out must not overlap input');
   }
 }

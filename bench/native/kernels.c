@@ -1,7 +1,7 @@
 // Native reference kernels for segloss benchmarks (clang -O3, no FMA contraction).
 //
 //   ce   : softmax cross entropy, NCHW float32 logits, uint8 index labels, mean over non-ignored pixels,
-//          value + gradient (or value only), exactly one exp per logit.
+//          value + gradient (or value only), exactly one exp per logit and one vector log per pixel.
 //   dice : softmax Dice, unsquared, per sample, smooth 1 in numerator and denominator
 //          (score = (2I + 1) / (Sp + Sg + 1), loss = 1 - mean over (n, c)), value + gradient.
 //   bw   : memory bandwidth probe over 256 MB: read-only sum and copy (memcpy); GB/s.
@@ -50,6 +50,16 @@ typedef __m256 vf;
 #define VLT(a, b) _mm256_cmp_ps(a, b, _CMP_LT_OQ)
 #define VANDNOT(m, v) _mm256_andnot_ps(m, v) /* ~m & v */
 #define VPOW2(n) _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(n), 23))
+typedef __m256i vi;
+#define VCASTI(v) _mm256_castps_si256(v)
+#define VCASTF(v) _mm256_castsi256_ps(v)
+#define VISET1(a) _mm256_set1_epi32(a)
+#define VISRL(v, k) _mm256_srli_epi32(v, k)
+#define VISUB(a, b) _mm256_sub_epi32(a, b)
+#define VIAND(a, b) _mm256_and_si256(a, b)
+#define VIOR(a, b) _mm256_or_si256(a, b)
+#define VI2F(v) _mm256_cvtepi32_ps(v)
+#define VAND(a, b) _mm256_and_ps(a, b)
 static inline double vhsum(vf v) {
   float t[8];
   _mm256_storeu_ps(t, v);
@@ -73,6 +83,16 @@ typedef __m128 vf;
 #define VLT(a, b) _mm_cmplt_ps(a, b)
 #define VANDNOT(m, v) _mm_andnot_ps(m, v)
 #define VPOW2(n) _mm_castsi128_ps(_mm_slli_epi32(_mm_castps_si128(n), 23))
+typedef __m128i vi;
+#define VCASTI(v) _mm_castps_si128(v)
+#define VCASTF(v) _mm_castsi128_ps(v)
+#define VISET1(a) _mm_set1_epi32(a)
+#define VISRL(v, k) _mm_srli_epi32(v, k)
+#define VISUB(a, b) _mm_sub_epi32(a, b)
+#define VIAND(a, b) _mm_and_si128(a, b)
+#define VIOR(a, b) _mm_or_si128(a, b)
+#define VI2F(v) _mm_cvtepi32_ps(v)
+#define VAND(a, b) _mm_and_ps(a, b)
 static inline double vhsum(vf v) {
   float t[4];
   _mm_storeu_ps(t, v);
@@ -131,6 +151,33 @@ static inline float sexp(float x) {
   p = p * r + EXP_P5;
   float e = ((p * r) * r + r) + 1.0f;
   return e * s;
+}
+
+// ------------------------------------------------------------------------------------------ log
+// Natural log for normal positive floats (here: softmax denominators in [1, C]), Cephes logf scheme:
+// x = 2^e * m with m in [sqrt(1/2), sqrt(2)), log(1 + f) by a degree-8 polynomial, e*ln2 split hi/lo.
+// Used once per pixel for the log-sum-exp (about 1e-7 relative accuracy).
+static inline vf vlog(vf x) {
+  vi xi = VCASTI(x);
+  vf e = VI2F(VISUB(VISRL(xi, 23), VISET1(126)));                    // exponent for m in [0.5, 1)
+  vf m = VCASTF(VIOR(VIAND(xi, VISET1(0x007FFFFF)), VISET1(0x3F000000)));
+  vf small = VLT(m, VSET1(0.707106781186547524f));                   // m < sqrt(1/2): m *= 2, e -= 1
+  e = VSUB(e, VAND(small, VSET1(1.0f)));
+  vf f = VSUB(VADD(m, VAND(small, m)), VSET1(1.0f));
+  vf z = VMUL(f, f);
+  vf y = VSET1(7.0376836292e-2f);
+  y = VADD(VMUL(y, f), VSET1(-1.1514610310e-1f));
+  y = VADD(VMUL(y, f), VSET1(1.1676998740e-1f));
+  y = VADD(VMUL(y, f), VSET1(-1.2420140846e-1f));
+  y = VADD(VMUL(y, f), VSET1(1.4249322787e-1f));
+  y = VADD(VMUL(y, f), VSET1(-1.6668057665e-1f));
+  y = VADD(VMUL(y, f), VSET1(2.0000714765e-1f));
+  y = VADD(VMUL(y, f), VSET1(-2.4999993993e-1f));
+  y = VADD(VMUL(y, f), VSET1(3.3333331174e-1f));
+  y = VMUL(VMUL(y, f), z);
+  y = VADD(y, VMUL(e, VSET1(-2.12194440e-4f)));
+  y = VSUB(y, VMUL(z, VSET1(0.5f)));
+  return VADD(VADD(f, y), VMUL(e, VSET1(0.693359375f)));
 }
 
 // ------------------------------------------------------------------------------------------ tiles
@@ -213,12 +260,18 @@ static double ce_kernel(const float *x, const uint8_t *lab, int N, int C, int P,
       const int T = P - p0 < TILE ? P - p0 : TILE;
       if (gn) tile_max_expsum(xn + p0, gn + p0, C, P, T);
       else tile_max_expsum_nostore(xn + p0, C, P, T);
+      // per pixel: tq = m + log(s) (the log-sum-exp), ts = scale / s; the tail uses libm log
+      const int Tv0 = T - T % W;
+      for (int i = 0; i < Tv0; i += W) {
+        vf sv = VLOAD(ts + i);
+        VSTORE(tq + i, VADD(VLOAD(tm + i), vlog(sv)));
+        VSTORE(ts + i, VDIV(VSET1(scale), sv));
+      }
+      for (int i = Tv0; i < T; i++) { tq[i] = tm[i] + (float)log((double)ts[i]); ts[i] = scale / ts[i]; }
       for (int i = 0; i < T; i++) {
         const int t = ln[p0 + i];
-        if (t < C) {
-          loss += (double)tm[i] + log((double)ts[i]) - (double)xn[(size_t)t * P + p0 + i];
-          ts[i] = scale / ts[i];
-        } else ts[i] = 0.0f;
+        if (t < C) loss += (double)tq[i] - (double)xn[(size_t)t * P + p0 + i];
+        else ts[i] = 0.0f; // ignored pixel: zero gradient
       }
       if (gn) {
         const int Tv = T - T % W;

@@ -18,7 +18,8 @@ export class Heap implements LinearMemory {
   grow(pages: number): number {
     const before = this.buffer.byteLength / PAGE;
     const next = new ArrayBuffer(this.buffer.byteLength + pages * PAGE);
-    new Uint8Array(next).set(new Uint8Array(this.buffer));
+    // transferring detaches the old buffer, as a wasm memory.grow does: stale views read nothing
+    new Uint8Array(next).set(new Uint8Array(structuredClone(this.buffer, { transfer: [this.buffer] })));
     this.buffer = next;
     return before;
   }
