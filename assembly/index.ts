@@ -3,7 +3,7 @@ export { labelScan } from './labels';
 export { softmaxIndex, softmaxDense } from './softmax';
 export { sigmoidLoss } from './sigmoid';
 export { regionStats, regionGrad, regionScratch } from './region';
-export { expArray, logArray } from './elementwise';
+export { expArray, logArray, addScaled } from './elementwise';
 
 // First byte TypeScript may use, 16-aligned.
 export function heapBase(): usize {

@@ -6,7 +6,7 @@ import { labelScan } from './fallback/labels.js';
 import { softmaxIndex, softmaxDense } from './fallback/softmax.js';
 import { sigmoidLoss } from './fallback/sigmoid.js';
 import { regionStats, regionGrad } from './fallback/region.js';
-import { expArray, logArray } from './fallback/math.js';
+import { expArray, logArray, addScaled } from './fallback/math.js';
 import type { LinearMemory } from './memory.js';
 
 type Kernel = (...args: number[]) => void;
@@ -22,6 +22,7 @@ export interface Kernels {
   regionGrad: Kernel;
   expArray: Kernel;
   logArray: Kernel;
+  addScaled: Kernel;
 }
 
 export function fallbackKernels(): Kernels {
@@ -41,6 +42,7 @@ export function fallbackKernels(): Kernels {
     regionGrad: bind(regionGrad as never),
     expArray: bind(expArray as never),
     logArray: bind(logArray as never),
+    addScaled: bind(addScaled as never),
   };
 }
 

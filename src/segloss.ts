@@ -174,35 +174,41 @@ export class Segloss {
     if (!Array.isArray(terms) || terms.length === 0) {
       throw new TypeError('combined: terms must be a non-empty array of { loss, weight, ...options }');
     }
-    const shared = { shape: options.shape, layout: options.layout, reduction, grad: wantGrad };
+    const shared = { shape: options.shape, layout: options.layout, reduction };
+    const n = x.view.length;
+    // the sum of the terms' gradients and each term's own live in kept blocks, above which every
+    // term's call places its arrays; out is the sum itself when it lives in this memory
+    const a = this.arena;
+    const sum = !wantGrad ? 0 : out && out.at >= 0 ? out.at : a.keep(4 * n);
+    const term = wantGrad ? new WasmArray(a, Float32Array, a.keep(4 * n), n) : undefined;
+    if (sum) a.f32(sum, n).fill(0);
     let total = 0;
     const values: number[] = [];
-    const sum = wantGrad ? new Float32Array(x.view.length) : undefined;
-    terms.forEach((term, i) => {
-      if (term === null || typeof term !== 'object' || !(term.loss in OPTION_KEYS)) {
-        throw new TypeError(
-          `terms[${i}].loss must be one of ${Object.keys(OPTION_KEYS).join(', ')}, got ${String(term?.loss)}`,
-        );
-      }
-      const { loss: name, weight, ...own } = term;
-      const factor = num(`terms[${i}].weight`, weight, 1);
-      const termOptions = { ...shared, ...own } as Record<string, unknown>;
-      if (options.ignoreIndex !== undefined) termOptions.ignoreIndex ??= options.ignoreIndex;
-      const r = this[name as LossName](input, target, termOptions as never);
-      const value = r.loss as number;
-      values.push(value);
-      total += factor * value;
-      if (sum && r.grad) {
-        const f = Math.fround(factor);
-        for (let j = 0; j < sum.length; j++) sum[j] += Math.fround(f * r.grad[j]);
-      }
-    });
-    if (!sum) return { loss: total, terms: values };
-    if (!out) return { loss: total, terms: values, grad: sum };
-    // the terms may have grown the memory since out was located: take its view afresh
-    const dest = out.source instanceof WasmArray ? out.source.view : out.at >= 0 ? this.arena.f32(out.at, sum.length) : out.view;
-    dest.set(sum);
-    return { loss: total, terms: values, grad: dest };
+    try {
+      terms.forEach((t, i) => {
+        if (t === null || typeof t !== 'object' || !(t.loss in OPTION_KEYS)) {
+          throw new TypeError(
+            `terms[${i}].loss must be one of ${Object.keys(OPTION_KEYS).join(', ')}, got ${String(t?.loss)}`,
+          );
+        }
+        const { loss: name, weight, ...own } = t;
+        const factor = num(`terms[${i}].weight`, weight, 1);
+        const termOptions = { ...shared, ...own, ...(term ? { out: term } : {}) } as Record<string, unknown>;
+        if (options.ignoreIndex !== undefined) termOptions.ignoreIndex ??= options.ignoreIndex;
+        const value = this[name as LossName](input, target, termOptions as never).loss as number;
+        values.push(value);
+        total += factor * value;
+        if (term) this.kernels.addScaled(sum, term.ptr, n, factor);
+      });
+      if (!wantGrad) return { loss: total, terms: values };
+      if (out && out.at >= 0) return { loss: total, terms: values, grad: out.source instanceof WasmArray ? out.source.view : a.f32(sum, n) };
+      const grad = out ? out.view : new Float32Array(n);
+      grad.set(a.f32(sum, n));
+      return { loss: total, terms: values, grad };
+    } finally {
+      term?.free();
+      if (sum && !(out && out.at >= 0)) a.release(sum);
+    }
   }
 
   // ---- shared plumbing ----

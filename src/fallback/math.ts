@@ -94,3 +94,9 @@ export function logArray(heap: { views(): { f32: Float32Array } }, x: number, y:
   const { f32 } = heap.views();
   for (let i = 0; i < n; i++) f32[(y >> 2) + i] = log(f32[(x >> 2) + i]);
 }
+
+export function addScaled(heap: { views(): { f32: Float32Array } }, dst: number, src: number, n: number, factor: number): void {
+  const { f32 } = heap.views();
+  const f = fr(factor);
+  for (let i = 0; i < n; i++) f32[(dst >> 2) + i] = fr(f32[(dst >> 2) + i] + fr(f * f32[(src >> 2) + i]));
+}
