@@ -1,9 +1,9 @@
 // Vectorised exp, log and log1p for f32x4: the AssemblyScript standard library has none.
 // Every operation is an IEEE-exact wasm SIMD op (no FMA, no relaxed SIMD), so src/fallback/math.ts
 // reproduces each lane bit for bit with Math.fround after every step. Keep the two files in step.
-// Accuracy, measured exhaustively by bench/ulp.mjs against f64 Math.exp/Math.log (README, "Accuracy"):
-//   exp4   over every f32 in [-87.336548, 0]:   max 0.99 ulp
-//   log4   over every positive finite f32:      max 0.84 ulp
+// Accuracy, measured exhaustively by bench/ulp.mjs against f64 Math.exp/Math.log (README, "How it works"):
+//   exp4   over every f32 in [-87.336548, 0] (1,118,743,633 inputs):   max 0.982 ulp
+//   log4   over every positive finite f32 (2,139,095,039 inputs):     max 0.835 ulp
 
 // exp: n = round(x / ln2) by adding a magic bias, 2^n from the bias's low bits, Cody-Waite reduction
 // r = x - n*ln2 in two steps, then the degree-5 Cephes expf polynomial: e^r ~ 1 + r + r^2 * P(r).
