@@ -234,6 +234,12 @@ export function targetKind(target: unknown, g: Geometry, inputLength: number): T
   );
 }
 
+export function denseHasNoIgnore(ignoreIndex: unknown): void {
+  if (ignoreIndex !== undefined) {
+    throw new TypeError(`ignoreIndex applies to index targets only, got ${show(ignoreIndex)} with a dense target`);
+  }
+}
+
 export function badLabel(index: number, value: number, limit: number, ignore?: number): RangeError {
   const range = limit === 2 ? '{0, 1}' : `[0, ${limit})`;
   const ig = ignore === undefined ? 'no ignoreIndex' : `ignoreIndex ${ignore}`;

@@ -7,7 +7,7 @@ import {
   type BinaryCrossEntropyOptions, type CombinedOptions, type CombinedResult, type CrossEntropyOptions,
   type FocalOptions, type Geometry, type IndexTarget, type Input, type LossName, type LossResult,
   type RegionOptions, type Target, type TargetInput, type TverskyOptions, OPTION_KEYS, badLabel, bool,
-  checkKeys, filled, geometry, integer, num, oneOf, perClass, requireFinite, targetKind,
+  checkKeys, denseHasNoIgnore, filled, geometry, integer, num, oneOf, perClass, requireFinite, targetKind,
 } from './options.js';
 import { type RegionKind, finishRegion } from './region.js';
 
@@ -77,9 +77,7 @@ export class Segloss {
     const out = a.alloc(32);
     const w = a.putF32(weight);
     if (kind === 'dense') {
-      if (options.ignoreIndex !== undefined) {
-        throw new TypeError(`ignoreIndex applies to index targets only, got ${options.ignoreIndex} with a dense target`);
-      }
+      denseHasNoIgnore(options.ignoreIndex);
       const divisor = g.N * g.P; // PyTorch divides probability targets by the pixel count
       const grad = this.gradTarget(options);
       const x = this.place('x');
@@ -316,9 +314,7 @@ export class Segloss {
       t = this.labels(Math.max(g.C, 2), chosen, 0, out);
       divisor = a.f64(out, 2)[1] * g.C; // kept elements
     } else {
-      if (options.ignoreIndex !== undefined) {
-        throw new TypeError(`ignoreIndex applies to index targets only, got ${options.ignoreIndex} with a dense target`);
-      }
+      denseHasNoIgnore(options.ignoreIndex);
       y = this.place('t');
     }
     const grad = this.gradTarget(options);
@@ -363,9 +359,7 @@ export class Segloss {
       ignore = integer('ignoreIndex', o.ignoreIndex, NO_IGNORE);
       t = this.labels(labelOffset ? 2 : g.C, has ? ignore : undefined, 0, a.alloc(32));
     } else {
-      if (o.ignoreIndex !== undefined) {
-        throw new TypeError(`ignoreIndex applies to index targets only, got ${o.ignoreIndex} with a dense target`);
-      }
+      denseHasNoIgnore(o.ignoreIndex);
       y = this.place('t');
     }
     const grad = this.gradTarget(o);

@@ -34,10 +34,12 @@ export class Heap implements LinearMemory {
 }
 
 // The four per-lane f64 accumulators of assembly/common.ts, combined as (a0 + a1) + (a2 + a3).
+// Pixel i of a sample is lane i & 3. The wasm also adds 0 for the masked lanes of a short group;
+// that changes nothing, since an accumulator that starts at +0 can never become -0.
 export class LaneSums {
   private readonly lanes = new Float64Array(4);
-  add(lane: number, value: number): void {
-    this.lanes[lane] += value;
+  add(pixel: number, value: number): void {
+    this.lanes[pixel & 3] += value;
   }
   total(): number {
     const a = this.lanes;

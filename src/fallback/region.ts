@@ -38,27 +38,20 @@ export function regionStats(
   const acc = new Float64Array(C * 12); // [class][I, Sp, Sg][lane]
   for (let n = 0; n < N; n++) {
     acc.fill(0);
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = Math.min(4, P - i0);
-      for (let j = 0; j < 4; j++) {
-        if (j >= k) {
-          for (let a = j; a < acc.length; a += 4) acc[a] += 0;
-          continue;
-        }
-        const i = i0 + j;
-        const e0 = n * C * P + i * ps;
-        const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
-        const valid = !labels || label !== ignore;
-        activate(f32, (x >> 2) + e0, cs, C, activation, p);
-        for (let c = 0; c < C; c++) {
-          if (probs) f32[(probs >> 2) + e0 + c * cs] = p[c];
-          const pv = valid ? p[c] : 0;
-          const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
-          const a = c * 12 + j;
-          acc[a] += fr(pv * g);
-          acc[a + 4] += squared ? fr(pv * pv) : pv;
-          acc[a + 8] += squared ? fr(g * g) : g;
-        }
+    for (let i = 0; i < P; i++) {
+      const j = i & 3; // lane; see LaneSums
+      const e0 = n * C * P + i * ps;
+      const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+      const valid = !labels || label !== ignore;
+      activate(f32, (x >> 2) + e0, cs, C, activation, p);
+      for (let c = 0; c < C; c++) {
+        if (probs) f32[(probs >> 2) + e0 + c * cs] = p[c];
+        const pv = valid ? p[c] : 0;
+        const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
+        const a = c * 12 + j;
+        acc[a] += fr(pv * g);
+        acc[a + 4] += squared ? fr(pv * pv) : pv;
+        acc[a + 8] += squared ? fr(g * g) : g;
       }
     }
     for (let c = 0; c < C; c++) {

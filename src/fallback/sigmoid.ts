@@ -20,12 +20,7 @@ export function sigmoidLoss(
     for (let t0 = 0; t0 < P; t0 += TILE) {
       const end = Math.min(P, t0 + TILE);
       for (let c = 0; c < C; c++) {
-        for (let i = t0; i < t0 + 4 * Math.ceil((end - t0) / 4); i++) {
-          const j = (i - t0) & 3;
-          if (i >= end) {
-            sums.add(j, 0);
-            continue;
-          }
+        for (let i = t0; i < end; i++) {
           const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
           const valid = !labels || label !== ignore;
           const at = n * C * P + c * cs + i * ps;
@@ -75,7 +70,7 @@ export function sigmoidLoss(
             g = fr(wc * fr(fromQ - fromP));
           }
           if (!valid) loss = 0;
-          sums.add(j, loss);
+          sums.add(i, loss);
           if (losses) f32[(losses >> 2) + at] = loss;
           if (grad) f32[(grad >> 2) + at] = valid ? fr(g * scale) : 0;
         }

@@ -21,79 +21,71 @@ export function softmaxIndex(
   const smooth = !focal && smoothing !== 0;
   const sums = new LaneSums();
   for (let n = 0; n < N; n++) {
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = Math.min(4, P - i0);
-      for (let j = 0; j < 4; j++) {
-        if (j >= k) {
-          sums.add(j, 0);
-          continue;
-        }
-        const i = i0 + j;
-        const xi = (x >> 2) + n * C * P + i * ps;
-        const gi = (grad >> 2) + n * C * P + i * ps;
-        const label = i32[(labels >> 2) + n * P + i];
-        const valid = label !== ignore;
-        const t = valid ? label : 0;
-        let m = f32[xi];
-        for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
-        let s = 0;
-        let xt = 0;
-        let et = 0;
-        let sumOther = 0;
-        let sumWeighted = 0;
-        for (let c = 0; c < C; c++) {
-          const d = fr(f32[xi + c * cs] - m);
-          const e = exp(d);
-          s = fr(s + e);
-          if (c === t) xt = d;
-          if (focal) {
-            if (c === t) et = e;
-            sumOther = fr(sumOther + (c === t ? 0 : e));
-          }
-          if (smooth) sumWeighted = fr(sumWeighted + fr(f32[w0 + c] * d));
-          if (grad) f32[gi + c * cs] = e;
-        }
-        const logS = log(s);
-        const nll = fr(logS - xt);
-        const wt = f32[w0 + t];
-        let loss: number;
-        let coef: number;
-        let coefT: number;
+    for (let i = 0; i < P; i++) {
+      const xi = (x >> 2) + n * C * P + i * ps;
+      const gi = (grad >> 2) + n * C * P + i * ps;
+      const label = i32[(labels >> 2) + n * P + i];
+      const valid = label !== ignore;
+      const t = valid ? label : 0;
+      let m = f32[xi];
+      for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
+      let s = 0;
+      let xt = 0;
+      let et = 0;
+      let sumOther = 0;
+      let sumWeighted = 0;
+      for (let c = 0; c < C; c++) {
+        const d = fr(f32[xi + c * cs] - m);
+        const e = exp(d);
+        s = fr(s + e);
+        if (c === t) xt = d;
         if (focal) {
-          const rest = fr(sumOther / s);
-          let mod = 1;
-          let slope = 0;
-          if (gamma !== 0) {
-            mod = pow(rest, gamma);
-            const pt = fr(et / s);
-            slope = fr(fr(fr(fr(gamma * pt) * mod) * nll) / rest);
-            if (!(rest > 0)) slope = 0;
-          }
-          loss = fr(fr(wt * mod) * nll);
-          coef = fr(wt * fr(mod + slope));
-          coefT = coef;
-        } else {
-          loss = fr(fr(keep * wt) * nll);
-          coef = fr(keep * wt);
-          coefT = coef;
-          if (smooth) {
-            loss = fr(loss + fr(epsC * fr(fr(wSum * logS) - sumWeighted)));
-            coef = fr(coef + fr(epsC * wSum));
-          }
+          if (c === t) et = e;
+          sumOther = fr(sumOther + (c === t ? 0 : e));
         }
-        if (!valid) loss = 0;
-        sums.add(j, loss);
-        if (losses) f32[(losses >> 2) + n * P + i] = loss;
-        if (!grad) continue;
-        const q = fr(fr(coef * scale) * fr(1 / s));
-        const qT = fr(coefT * scale);
-        const qW = fr(epsC * scale);
-        for (let c = 0; c < C; c++) {
-          const at = gi + c * cs;
-          let g = fr(fr(f32[at] * q) - (c === t ? qT : 0));
-          if (smooth) g = fr(g - fr(f32[w0 + c] * qW));
-          f32[at] = valid ? g : 0;
+        if (smooth) sumWeighted = fr(sumWeighted + fr(f32[w0 + c] * d));
+        if (grad) f32[gi + c * cs] = e;
+      }
+      const logS = log(s);
+      const nll = fr(logS - xt);
+      const wt = f32[w0 + t];
+      let loss: number;
+      let coef: number;
+      let coefT: number;
+      if (focal) {
+        const rest = fr(sumOther / s);
+        let mod = 1;
+        let slope = 0;
+        if (gamma !== 0) {
+          mod = pow(rest, gamma);
+          const pt = fr(et / s);
+          slope = fr(fr(fr(fr(gamma * pt) * mod) * nll) / rest);
+          if (!(rest > 0)) slope = 0;
         }
+        loss = fr(fr(wt * mod) * nll);
+        coef = fr(wt * fr(mod + slope));
+        coefT = coef;
+      } else {
+        loss = fr(fr(keep * wt) * nll);
+        coef = fr(keep * wt);
+        coefT = coef;
+        if (smooth) {
+          loss = fr(loss + fr(epsC * fr(fr(wSum * logS) - sumWeighted)));
+          coef = fr(coef + fr(epsC * wSum));
+        }
+      }
+      if (!valid) loss = 0;
+      sums.add(i, loss);
+      if (losses) f32[(losses >> 2) + n * P + i] = loss;
+      if (!grad) continue;
+      const q = fr(fr(coef * scale) * fr(1 / s));
+      const qT = fr(coefT * scale);
+      const qW = fr(epsC * scale);
+      for (let c = 0; c < C; c++) {
+        const at = gi + c * cs;
+        let g = fr(fr(f32[at] * q) - (c === t ? qT : 0));
+        if (smooth) g = fr(g - fr(f32[w0 + c] * qW));
+        f32[at] = valid ? g : 0;
       }
     }
   }
@@ -115,46 +107,38 @@ export function softmaxDense(
   const smooth = smoothing !== 0;
   const sums = new LaneSums();
   for (let n = 0; n < N; n++) {
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = Math.min(4, P - i0);
-      for (let j = 0; j < 4; j++) {
-        if (j >= k) {
-          sums.add(j, 0);
-          continue;
-        }
-        const i = i0 + j;
-        const e0 = n * C * P + i * ps;
-        const xi = (x >> 2) + e0;
-        const yi = (y >> 2) + e0;
-        const gi = (grad >> 2) + e0;
-        let m = f32[xi];
-        for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
-        let s = 0;
-        let ySum = 0;
-        let yd = 0;
-        for (let c = 0; c < C; c++) {
-          const d = fr(f32[xi + c * cs] - m);
-          const e = exp(d);
-          s = fr(s + e);
-          let yc = f32[yi + c * cs];
-          if (smooth) yc = fr(fr(keep * yc) + epsC);
-          const wy = fr(f32[w0 + c] * yc);
-          ySum = fr(ySum + wy);
-          yd = fr(yd + fr(wy * d));
-          if (grad) f32[gi + c * cs] = e;
-        }
-        const loss = fr(fr(ySum * log(s)) - yd);
-        sums.add(j, loss);
-        if (losses) f32[(losses >> 2) + n * P + i] = loss;
-        if (!grad) continue;
-        const q = fr(fr(ySum * scale) * fr(1 / s));
-        for (let c = 0; c < C; c++) {
-          let yc = f32[yi + c * cs];
-          if (smooth) yc = fr(fr(keep * yc) + epsC);
-          const wy = fr(f32[w0 + c] * yc);
-          const at = gi + c * cs;
-          f32[at] = fr(fr(f32[at] * q) - fr(wy * scale));
-        }
+    for (let i = 0; i < P; i++) {
+      const e0 = n * C * P + i * ps;
+      const xi = (x >> 2) + e0;
+      const yi = (y >> 2) + e0;
+      const gi = (grad >> 2) + e0;
+      let m = f32[xi];
+      for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
+      let s = 0;
+      let ySum = 0;
+      let yd = 0;
+      for (let c = 0; c < C; c++) {
+        const d = fr(f32[xi + c * cs] - m);
+        const e = exp(d);
+        s = fr(s + e);
+        let yc = f32[yi + c * cs];
+        if (smooth) yc = fr(fr(keep * yc) + epsC);
+        const wy = fr(f32[w0 + c] * yc);
+        ySum = fr(ySum + wy);
+        yd = fr(yd + fr(wy * d));
+        if (grad) f32[gi + c * cs] = e;
+      }
+      const loss = fr(fr(ySum * log(s)) - yd);
+      sums.add(i, loss);
+      if (losses) f32[(losses >> 2) + n * P + i] = loss;
+      if (!grad) continue;
+      const q = fr(fr(ySum * scale) * fr(1 / s));
+      for (let c = 0; c < C; c++) {
+        let yc = f32[yi + c * cs];
+        if (smooth) yc = fr(fr(keep * yc) + epsC);
+        const wy = fr(f32[w0 + c] * yc);
+        const at = gi + c * cs;
+        f32[at] = fr(fr(f32[at] * q) - fr(wy * scale));
       }
     }
   }
