@@ -1,0 +1,19 @@
+// Types for the runtime-neutral conformance runner (conformance.mjs).
+import type { Segloss } from '../../src/index.js';
+
+export interface ConformanceResult {
+  backend: string;
+  passed: number;
+  failed: number;
+  failures: { name: string; why: string }[];
+}
+
+export const FAMILIES: string[];
+export const LOSSES: string[];
+export function targetOf(c: unknown): Int32Array | Uint8Array | Uint16Array | Float32Array;
+export function runConformance(segloss: Segloss, cases: unknown[]): Promise<ConformanceResult>;
+export function runBackends(
+  init: (options?: object) => Promise<Segloss>,
+  cases: unknown[],
+  options?: object,
+): Promise<{ auto: string; cases: number; fns: string[]; results: (ConformanceResult & { requested: string })[] }>;

@@ -1,0 +1,124 @@
+// Shared by the runtime and browser tests: the scratch project with the packed package installed
+// (see setup.ts), running a command that prints a JSON report, and the assertions on a report.
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import ts from 'typescript';
+import { expect, inject } from 'vitest';
+import { FAMILIES, loadFixtures } from '../fixtures.js';
+
+/** The scratch project's directory; throws (failing the test) when packing or installing failed. */
+export function scratchDir(): string {
+  const pkg = inject('seglossPackage');
+  if (!pkg?.dir) throw new Error(pkg?.error ?? 'no scratch package: is test/runtimes/setup.ts the globalSetup?');
+  return pkg.dir;
+}
+
+/** Fixture cases in the repo: what every runtime must report as passed, per backend. */
+export const CASES = FAMILIES.flatMap(loadFixtures).length;
+
+export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'combined'];
+
+export interface Result {
+  backend: string | null;
+  requested: string;
+  passed: number;
+  failed: number;
+  failures: { name: string; why: string }[];
+}
+
+export interface Report {
+  runtime?: { name: string; version: string };
+  auto: string;
+  cases: number;
+  fns: string[];
+  results: Result[];
+}
+
+/** Runs a command that prints one JSON line (its last line of stdout) and returns it parsed. */
+export function runJson(
+  command: string,
+  args: string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv; timeout?: number },
+): Promise<Report & Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeout ?? 60_000, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\nstdout: ${stdout}\nstderr: ${stderr}`));
+          return;
+        }
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        try {
+          resolve(JSON.parse(last));
+        } catch {
+          reject(new Error(`${command} printed no JSON report\nstdout: ${stdout}\nstderr: ${stderr}`));
+        }
+      },
+    );
+  });
+}
+
+/** Both backends passed every fixture case, the wasm one really ran on wasm, and init() chose wasm. */
+export function expectAllPassed(report: Report, where: string): void {
+  expect(report.cases, `${where}: fixture cases loaded`).toBe(CASES);
+  expect(report.fns, `${where}: losses covered`).toEqual(expect.arrayContaining(LOSSES));
+  expect(report.results.map((r) => r.requested)).toEqual(['wasm', 'js']);
+  for (const r of report.results) {
+    const label = `${where}, backend '${r.requested}'`;
+    expect(r.failures, `${label}: failures`).toEqual([]);
+    expect(r.failed, `${label}: failed`).toBe(0);
+    expect(r.passed, `${label}: passed`).toBe(CASES);
+    expect(r.backend, `${label}: seg.backend`).toBe(r.requested);
+  }
+  expect(report.auto, `${where}: init() with no options`).toBe('wasm');
+}
+
+export function summary(report: Report): string {
+  return report.results.map((r) => `${r.backend ?? r.requested} ${r.passed}/${r.passed + r.failed}`).join(', ');
+}
+
+/** The target of `exports['.']` under `conditions` (Node's algorithm: first matching key wins). */
+export function resolveExport(target: unknown, conditions: string[]): string | undefined {
+  if (typeof target === 'string') return target;
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const r = resolveExport(t, conditions);
+      if (r) return r;
+    }
+    return undefined;
+  }
+  if (target && typeof target === 'object') {
+    for (const [key, value] of Object.entries(target)) {
+      if (conditions.includes(key)) {
+        const r = resolveExport(value, conditions);
+        if (r) return r;
+      }
+    }
+  }
+  return undefined;
+}
+
+export type Module = { type: 'ESModule' | 'CompiledWasm' | 'Text'; path: string; contents?: string };
+
+/** The static import graph from `entry` (relative imports only; the package has no dependencies). */
+export async function collect(root: string, entry: string, into = new Map<string, Module>()): Promise<Map<string, Module>> {
+  const name = relative(root, entry).split('\\').join('/');
+  if (into.has(name)) return into;
+  if (entry.endsWith('.wasm')) {
+    into.set(name, { type: 'CompiledWasm', path: name });
+    return into;
+  }
+  into.set(name, { type: 'ESModule', path: name });
+  const code = await readFile(entry, 'utf8');
+  // TypeScript's own scanner lists the static imports and re-exports (and literal dynamic imports).
+  const specifiers = ts.preProcessFile(code, true, true).importedFiles.map((f) => f.fileName);
+  for (const s of specifiers) {
+    if (!s.startsWith('.')) throw new Error(`${name} imports ${s}: only relative imports are expected in the package`);
+    await collect(root, join(dirname(entry), s), into);
+  }
+  return into;
+}
