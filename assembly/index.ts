@@ -2,7 +2,7 @@
 export { labelScan } from './labels';
 export { softmaxIndex, softmaxDense } from './softmax';
 export { sigmoidLoss } from './sigmoid';
-export { regionStats, regionGrad, regionScratch } from './region';
+export { regionStats, regionGrad } from './region';
 export { expArray, logArray, addScaled } from './elementwise';
 
 // First byte TypeScript may use, 16-aligned.

@@ -5,8 +5,9 @@
 //   regionGrad:  given per (sample, class) a = dL/dI and b = dL/dSp (computed in TypeScript from the
 //                merged statistics), dL/dx through the activation.
 // activation: 0 softmax over the classes, 1 sigmoid per channel, 2 none (input already probabilities).
-// Scratch (tmp): 4 slots of per-pixel state, then C x 96 bytes of f64 accumulators, then C slots
-// holding the tile's probabilities (stats) or dL/dp (grad): regionScratch(C) bytes.
+// Scratch (tmp): 5 slots of per-pixel state, then C x 96 bytes of f64 accumulators, then C slots
+// holding the tile's probabilities (stats) or dL/dp (grad), then C slots of a recomputed softmax's
+// exps (grad with logits): regionScratch(C) bytes.
 import { exp4 } from './math';
 import { TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, combineAt } from './common';
 
@@ -14,10 +15,11 @@ const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
 
 const MAX: usize = 0;
-const SUM: usize = 1; // softmax sum (stats) or sum_c p_c u_c (grad)
+const SUM: usize = 1; // softmax sum, then its reciprocal
 const LABEL: usize = 2;
 const VALID: usize = 3;
-const ACC: usize = 4 * SLOT;
+const DOT: usize = 4; // sum_c p_c u_c (grad)
+const ACC: usize = 5 * SLOT;
 
 // @ts-ignore: decorator
 @inline function rows(C: i32): usize {
@@ -38,6 +40,15 @@ const ACC: usize = 4 * SLOT;
     v128.store(r + o, v128.bitselect(q, f32x4.mul(e, q), f32x4.ge(xc, ZERO)));
   } else {
     v128.store(r + o, xc);
+  }
+}
+
+// The softmax sums become their reciprocals: p = e * (1 / sum), one division per pixel.
+// @ts-ignore: decorator
+@inline function invertSums(tmp: usize, groups: i32): void {
+  for (let g = 0; g < groups; g++) {
+    const at = tmp + SUM * SLOT + (<usize>g << 4);
+    v128.store(at, f32x4.div(ONE, v128.load(at)));
   }
 }
 
@@ -68,6 +79,7 @@ const ACC: usize = 4 * SLOT;
     for (let g = 0; g < full; g++) activateGroup(row + <usize>g * 4 * ps, ps, 4, activation, tmp, r, <usize>g << 4);
     if (k) activateGroup(row + <usize>full * 4 * ps, ps, k, activation, tmp, r, <usize>full << 4);
   }
+  if (activation == 0) invertSums(tmp, groups);
   for (let c = 0; c < C; c++) {
     const r = tmp + rows(C) + <usize>c * SLOT;
     const a = tmp + ACC + <usize>c * 96;
@@ -81,7 +93,7 @@ const ACC: usize = 4 * SLOT;
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
       let p = v128.load(r + o);
-      if (activation == 0) p = f32x4.mul(p, f32x4.div(ONE, v128.load(tmp + SUM * SLOT + o)));
+      if (activation == 0) p = f32x4.mul(p, v128.load(tmp + SUM * SLOT + o));
       const at = <usize>c * cs + <usize>g * 4 * ps;
       if (probs) {
         if (k == 4) store4(pt + at, ps, 4, p);
@@ -137,15 +149,40 @@ export function regionStats(
   }
 }
 
+// dL/dp of one group of class c: u = a g + b (2p if squared, else 1).
+// @ts-ignore: decorator
+@inline function lossSlope(p: v128, g: v128, a: v128, b: v128, squared: bool): v128 {
+  return f32x4.add(f32x4.mul(a, g), squared ? f32x4.mul(b, f32x4.add(p, p)) : b);
+}
+
+// The gradient of one tile. Probabilities come from the gradient buffer (regionStats left them
+// there), or, with `logits`, from a softmax recomputed here; then the result is added to what the
+// buffer holds as (0 + prior * held) + factor * dL/dx, which is how combined sums its terms.
 // @ts-ignore: decorator
 @inline function gradTile(
-  gt: usize, yt: usize, lt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
+  gt: usize, yt: usize, lt: usize, xt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
   labels: usize, labelOffset: i32, ignore: i32, squared: bool, an: usize, bn: usize, tmp: usize,
+  logits: usize, prior: v128, factor: v128,
 ): void {
   const groups = (len + 3) >> 2;
   if (labels) tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
   else for (let g = 0; g < groups; g++) v128.store(tmp + VALID * SLOT + (<usize>g << 4), laneMask(len - (g << 2)));
-  memory.fill(tmp + SUM * SLOT, 0, SLOT);
+  const probs = tmp + rows(C) + <usize>C * SLOT; // the recomputed softmax's exps
+  if (logits) {
+    tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
+    memory.fill(tmp + SUM * SLOT, 0, SLOT);
+    for (let c = 0; c < C; c++) {
+      const row = xt + <usize>c * cs;
+      const r = probs + <usize>c * SLOT;
+      for (let g = 0; g < groups; g++) {
+        const k = min(4, len - (g << 2));
+        if (k == 4) activateGroup(row + <usize>g * 4 * ps, ps, 4, 0, tmp, r, <usize>g << 4);
+        else activateGroup(row + <usize>g * 4 * ps, ps, k, 0, tmp, r, <usize>g << 4);
+      }
+    }
+    invertSums(tmp, groups);
+  }
+  memory.fill(tmp + DOT * SLOT, 0, SLOT);
   for (let c = 0; c < C; c++) {
     const a = f32x4.splat(load<f32>(an + (<usize>c << 2)));
     const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
@@ -154,12 +191,13 @@ export function regionStats(
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
       const at = <usize>c * cs + <usize>g * 4 * ps;
-      const p = k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
+      const p = logits
+        ? f32x4.mul(v128.load(probs + <usize>c * SLOT + o), v128.load(tmp + SUM * SLOT + o))
+        : k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
       const valid = v128.load(tmp + VALID * SLOT + o);
-      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
-      const u = f32x4.add(f32x4.mul(a, gv), squared ? f32x4.mul(b, f32x4.add(p, p)) : b); // dL/dp
+      const u = lossSlope(p, targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid), a, b, squared);
       if (activation == 0) {
-        v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), f32x4.mul(p, u)));
+        v128.store(tmp + DOT * SLOT + o, f32x4.add(v128.load(tmp + DOT * SLOT + o), f32x4.mul(p, u)));
         v128.store(r + o, u);
       } else {
         const d = activation == 1 ? f32x4.mul(u, f32x4.mul(p, f32x4.sub(ONE, p))) : u;
@@ -175,8 +213,10 @@ export function regionStats(
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
       const at = gt + <usize>c * cs + <usize>g * 4 * ps;
-      const p = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
-      const d = v128.and(f32x4.mul(p, f32x4.sub(v128.load(r + o), v128.load(tmp + SUM * SLOT + o))), v128.load(tmp + VALID * SLOT + o));
+      const held = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
+      const p = logits ? f32x4.mul(v128.load(probs + <usize>c * SLOT + o), v128.load(tmp + SUM * SLOT + o)) : held;
+      let d = v128.and(f32x4.mul(p, f32x4.sub(v128.load(r + o), v128.load(tmp + DOT * SLOT + o))), v128.load(tmp + VALID * SLOT + o));
+      if (logits) d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, held)), f32x4.mul(factor, d));
       if (k == 4) store4(at, ps, 4, d);
       else store4(at, ps, k, d);
     }
@@ -185,13 +225,17 @@ export function regionStats(
 
 // grad holds the probabilities written by regionStats and is overwritten with dL/dx.
 // coefA, coefB: f32 [N, C]; u_c = a g_c + b (2 p_c if squared, else 1) is dL/dp_c.
+// With logits (softmax only): grad holds another term's gradient instead; the softmax is recomputed
+// from the logits and grad becomes (0 + prior * grad) + factor * dL/dx.
 export function regionGrad(
   grad: usize, labels: usize, y: usize, N: i32, C: i32, P: i32, nhwc: i32,
   activation: i32, labelOffset: i32, ignore: i32, squared: i32,
-  coefA: usize, coefB: usize, tmp: usize,
+  coefA: usize, coefB: usize, tmp: usize, logits: usize, prior: f32, factor: f32,
 ): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
+  const vprior = f32x4.splat(prior);
+  const vfactor = f32x4.splat(factor);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     const an = coefA + ((<usize>n * <usize>C) << 2);
@@ -200,13 +244,8 @@ export function regionGrad(
       const len = min(TILE, P - i0);
       const at = sample + <usize>i0 * ps;
       const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
-      if (nhwc) gradTile(grad + at, y + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp);
-      else gradTile(grad + at, y + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp);
+      if (nhwc) gradTile(grad + at, y + at, lt, logits + at, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, logits, vprior, vfactor);
+      else gradTile(grad + at, y + at, lt, logits + at, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, logits, vprior, vfactor);
     }
   }
-}
-
-// Bytes of scratch regionStats and regionGrad need for C classes.
-export function regionScratch(C: i32): usize {
-  return rows(C) + <usize>C * SLOT;
 }

@@ -23,7 +23,9 @@ const VALID: usize = 7;
 const Q: usize = 8; // gradient: g_c = e_c * Q - [c == t] * QT - w_c * qW
 const QT: usize = 9;
 const LOSS_ACC: usize = 10; // 32 bytes: the four f64 lane sums
-export const SOFTMAX_SCRATCH: usize = 10 * SLOT + 32;
+const RS: usize = 11; // 1 / sum
+// with `stats`: C x 96 bytes of f64 lane sums of a region loss's (I, Sp, Sg), as in region.ts
+const REGION_ACC: usize = 12 * SLOT;
 
 // Pass B of an index target for group g of class c: e = exp(x - max), stored into the gradient.
 // @ts-ignore: decorator
@@ -58,7 +60,7 @@ export const SOFTMAX_SCRATCH: usize = 10 * SLOT + 32;
 @inline function indexTile(
   xt: usize, gt: usize, lt: usize, ot: usize, cs: usize, ps: usize, len: i32, C: i32, w: usize,
   ignore: i32, keep: v128, epsC: v128, wSum: v128, smooth: bool, focal: bool, gamma: f32, scale: v128,
-  grad: usize, losses: usize, tmp: usize,
+  grad: usize, losses: usize, tmp: usize, stats: usize, squared: bool,
 ): void {
   const full = len >> 2;
   const k = len & 3;
@@ -116,27 +118,69 @@ export const SOFTMAX_SCRATCH: usize = 10 * SLOT + 32;
     loss = v128.and(loss, v128.load(tmp + VALID * SLOT + o));
     accumulate(tmp + LOSS_ACC * SLOT, loss);
     if (losses) store4(ot + o, 4, min(4, len - (g << 2)), loss);
-    v128.store(tmp + Q * SLOT + o, f32x4.mul(f32x4.mul(coef, scale), f32x4.div(ONE, s)));
+    const rs = f32x4.div(ONE, s);
+    v128.store(tmp + RS * SLOT + o, rs);
+    v128.store(tmp + Q * SLOT + o, f32x4.mul(f32x4.mul(coef, scale), rs));
     v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
   }
   if (!grad) return;
   const qW = f32x4.mul(epsC, scale);
   for (let c = 0; c < C; c++) {
     const grow = gt + <usize>c * cs;
+    if (stats) regionRow(grow, ps, len, c, squared, tmp);
     const wqW = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW);
     for (let g = 0; g < full; g++) indexGrad(grow + <usize>g * 4 * ps, ps, 4, c, wqW, tmp, <usize>g << 4, smooth);
     if (k) indexGrad(grow + <usize>full * 4 * ps, ps, k, c, wqW, tmp, <usize>full << 4, smooth);
   }
 }
 
+// With a shared softmax (combined cross entropy + region loss): adds class c's p = e / sum of the
+// tile, read from the stored exps before the gradient replaces them, into the region statistics,
+// with the very operations and order of regionStats, so both give the same bits.
+// @ts-ignore: decorator
+@inline function regionRow(grow: usize, ps: usize, len: i32, c: i32, squared: bool, tmp: usize): void {
+  const a = tmp + REGION_ACC + <usize>c * 96;
+  let iLo = v128.load(a);
+  let iHi = v128.load(a, 16);
+  let pLo = v128.load(a, 32);
+  let pHi = v128.load(a, 48);
+  let gLo = v128.load(a, 64);
+  let gHi = v128.load(a, 80);
+  const groups = (len + 3) >> 2;
+  for (let g = 0; g < groups; g++) {
+    const o = <usize>g << 4;
+    const k = min(4, len - (g << 2));
+    const e = k == 4 ? load4(grow + <usize>g * 4 * ps, ps, 4) : load4(grow + <usize>g * 4 * ps, ps, k);
+    const valid = v128.load(tmp + VALID * SLOT + o);
+    const pv = v128.and(f32x4.mul(e, v128.load(tmp + RS * SLOT + o)), valid);
+    const gv = v128.and(v128.and(ONE, i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c))), valid);
+    const i = f32x4.mul(pv, gv);
+    const sp = squared ? f32x4.mul(pv, pv) : pv;
+    const sg = squared ? f32x4.mul(gv, gv) : gv;
+    iLo = f64x2.add(iLo, f64x2.promote_low_f32x4(i));
+    iHi = f64x2.add(iHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(i, i, 2, 3, 2, 3)));
+    pLo = f64x2.add(pLo, f64x2.promote_low_f32x4(sp));
+    pHi = f64x2.add(pHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sp, sp, 2, 3, 2, 3)));
+    gLo = f64x2.add(gLo, f64x2.promote_low_f32x4(sg));
+    gHi = f64x2.add(gHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sg, sg, 2, 3, 2, 3)));
+  }
+  v128.store(a, iLo);
+  v128.store(a, iHi, 16);
+  v128.store(a, pLo, 32);
+  v128.store(a, pHi, 48);
+  v128.store(a, gLo, 64);
+  v128.store(a, gHi, 80);
+}
+
 // Index target. focal == 0: cross entropy with class weights `w` and label smoothing;
 // focal != 0: -alpha_t (1 - p_t)^gamma log p_t with per-class alpha in `w`.
 // `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 sum of the pixel losses.
-// tmp: SOFTMAX_SCRATCH bytes of scratch.
+// stats (optional, needs grad): f64 [N, C, 3] region statistics of the same softmax, as regionStats
+// writes them (index target, same ignore, `squared`). tmp: 12 slots, then C x 96 bytes.
 export function softmaxIndex(
   x: usize, labels: usize, w: usize, N: i32, C: i32, P: i32, nhwc: i32,
   ignore: i32, smoothing: f32, focal: i32, gamma: f32, scale: f32,
-  grad: usize, losses: usize, out: usize, tmp: usize,
+  grad: usize, losses: usize, out: usize, tmp: usize, stats: usize, squared: i32,
 ): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
@@ -149,18 +193,28 @@ export function softmaxIndex(
   const smooth = !focal && smoothing != 0;
   const vscale = f32x4.splat(scale);
   memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+  const sq = squared != 0;
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    if (stats) memory.fill(tmp + REGION_ACC, 0, <usize>C * 96);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const xt = x + sample + <usize>i0 * ps;
       const gt = grad + sample + <usize>i0 * ps;
       const pix = (<usize>n * <usize>P + <usize>i0) << 2;
       if (nhwc) {
-        indexTile(xt, gt, labels + pix, losses + pix, cs, ps, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp);
+        indexTile(xt, gt, labels + pix, losses + pix, cs, ps, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp, stats, sq);
       } else {
-        indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp);
+        indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp, stats, sq);
       }
+    }
+    if (!stats) continue;
+    for (let c = 0; c < C; c++) {
+      const o = stats + ((<usize>n * <usize>C + <usize>c) * 24);
+      const a = tmp + REGION_ACC + <usize>c * 96;
+      store<f64>(o, combineAt(a));
+      store<f64>(o, combineAt(a + 32), 8);
+      store<f64>(o, combineAt(a + 64), 16);
     }
   }
   store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));

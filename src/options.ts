@@ -62,7 +62,8 @@ export interface TverskyOptions extends RegionOptions {
 
 export type LossName = 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky';
 
-export type CombinedTerm = { loss: LossName; weight?: number } & Record<string, unknown>;
+/** A term: the loss, its coefficient `weight`, its own options; `classWeight` is the loss's own `weight`. */
+export type CombinedTerm = { loss: LossName; weight?: number; classWeight?: ArrayLike<number> } & Record<string, unknown>;
 
 export interface CombinedOptions extends BaseOptions {
   terms: readonly CombinedTerm[];

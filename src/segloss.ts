@@ -9,7 +9,7 @@ import {
   type RegionOptions, type Target, type TargetInput, type TverskyOptions, OPTION_KEYS, badLabel, bool,
   checkKeys, denseHasNoIgnore, filled, geometry, integer, num, oneOf, perClass, requireFinite, targetKind,
 } from './options.js';
-import { type RegionKind, finishRegion } from './region.js';
+import { type RegionKind, type RegionSettings, finishRegion } from './region.js';
 
 export type Backend = 'wasm' | 'js';
 
@@ -94,7 +94,7 @@ export class Segloss {
     const x = this.place('x');
     const losses = reduction === 'none' ? a.alloc(g.N * g.P * 4) : 0;
     const scale = this.scale(reduction, divisor);
-    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad.ptr, losses, out, this.scratch(g.C));
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad.ptr, losses, out, this.scratch(g.C), 0, 0);
     return this.result(out, reduction, divisor, grad, losses, g.N * g.P);
   }
 
@@ -140,7 +140,7 @@ export class Segloss {
     const x = this.place('x');
     const losses = reduction === 'none' ? a.alloc(g.N * g.P * 4) : 0;
     const scale = this.scale(reduction, divisor);
-    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, 0, 1, gamma, scale, grad.ptr, losses, out, this.scratch(g.C));
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, 0, 1, gamma, scale, grad.ptr, losses, out, this.scratch(g.C), 0, 0);
     return this.result(out, reduction, divisor, grad, losses, g.N * g.P);
   }
 
@@ -173,6 +173,20 @@ export class Segloss {
       throw new TypeError('combined: terms must be a non-empty array of { loss, weight, ...options }');
     }
     const shared = { shape: options.shape, layout: options.layout, reduction };
+    const parsed = terms.map((t, i) => {
+      if (t === null || typeof t !== 'object' || !(t.loss in OPTION_KEYS)) {
+        throw new TypeError(
+          `terms[${i}].loss must be one of ${Object.keys(OPTION_KEYS).join(', ')}, got ${String(t?.loss)}`,
+        );
+      }
+      const { loss: name, weight, classWeight, ...own } = t;
+      const termOptions = { ...shared, ...own } as Record<string, unknown>;
+      if (classWeight !== undefined) termOptions.weight = classWeight;
+      if (options.ignoreIndex !== undefined) termOptions.ignoreIndex ??= options.ignoreIndex;
+      return { name: name as LossName, factor: num(`terms[${i}].weight`, weight, 1), options: termOptions, own };
+    });
+    const shareable = wantGrad && this.sharedSoftmax(parsed, target);
+    if (shareable) return this.crossEntropyWithRegion(input, target, shareable, out?.source);
     const n = x.view.length;
     // the sum of the terms' gradients and each term's own live in kept blocks, above which every
     // term's call places its arrays; out is the sum itself when it lives in this memory
@@ -183,17 +197,10 @@ export class Segloss {
     let total = 0;
     const values: number[] = [];
     try {
-      terms.forEach((t, i) => {
-        if (t === null || typeof t !== 'object' || !(t.loss in OPTION_KEYS)) {
-          throw new TypeError(
-            `terms[${i}].loss must be one of ${Object.keys(OPTION_KEYS).join(', ')}, got ${String(t?.loss)}`,
-          );
-        }
-        const { loss: name, weight, ...own } = t;
-        const factor = num(`terms[${i}].weight`, weight, 1);
-        const termOptions = { ...shared, ...own, ...(term ? { out: term } : {}) } as Record<string, unknown>;
-        if (options.ignoreIndex !== undefined) termOptions.ignoreIndex ??= options.ignoreIndex;
-        const value = this[name as LossName](input, target, termOptions as never).loss as number;
+      parsed.forEach(({ name, factor, options: termOptions }) => {
+        if (term) termOptions.out = term;
+        else termOptions.grad = false;
+        const value = this[name](input, target, termOptions as never).loss as number;
         values.push(value);
         total += factor * value;
         if (term) this.kernels.addScaled(sum, term.ptr, n, factor);
@@ -207,6 +214,67 @@ export class Segloss {
       term?.free();
       if (sum && !(out && out.at >= 0)) a.release(sum);
     }
+  }
+
+  /** Cross entropy and one softmax region loss on an index target can share one softmax. */
+  private sharedSoftmax(
+    terms: { name: LossName; factor: number; options: Record<string, unknown>; own: Record<string, unknown> }[],
+    target: TargetInput,
+  ) {
+    if (terms.length !== 2) return undefined;
+    const ce = terms.find((t) => t.name === 'crossEntropy');
+    const region = terms.find((t) => t.name === 'dice' || t.name === 'iou' || t.name === 'tversky');
+    if (!ce || !region) return undefined;
+    const dense = (target instanceof WasmArray ? target.type : target.constructor) === Float32Array;
+    const C = (region.options.layout === 'NHWC' ? (region.options.shape as number[]).at(-1) : (region.options.shape as number[])[1]) ?? 0;
+    const own = (t: typeof ce) => ['shape', 'layout', 'reduction', 'grad', 'out'].some((k) => k in t.own);
+    const activation = region.options.activation ?? (C > 1 ? 'softmax' : 'sigmoid');
+    const ignore = region.options.ignoreIndex;
+    if (dense || own(ce) || own(region) || activation !== 'softmax' || C < 2) return undefined;
+    if (ignore !== undefined && ignore !== (ce.options.ignoreIndex ?? -100)) return undefined;
+    return { ce, region, order: terms.map((t) => t.name) };
+  }
+
+  /**
+   * Cross entropy plus a region loss in two passes over the logits instead of four: the cross-entropy
+   * kernel also sums the region statistics from its softmax, and the region gradient recomputes the
+   * softmax and adds itself to the cross-entropy gradient in place. Same bits as the separate terms.
+   */
+  private crossEntropyWithRegion(
+    input: Input, target: TargetInput,
+    { ce, region, order }: NonNullable<ReturnType<Segloss['sharedSoftmax']>>,
+    out?: Float32Array | WasmArray,
+  ): CombinedResult {
+    const kind = region.name as RegionKind;
+    const { x: xv, t: tv, g } = this.begin(input, target, { ...ce.options, out, grad: true }, 'crossEntropy');
+    checkKeys(region.options, OPTION_KEYS[kind], kind);
+    if (targetKind(tv, g, xv.length) !== 'index') throw new TypeError('combined: shared softmax needs an index target');
+    const reduction = oneOf('reduction', ce.options.reduction, ['mean', 'sum'] as const, 'mean');
+    const eps = num('labelSmoothing', ce.options.labelSmoothing, 0, 0, 1);
+    const weight = perClass('weight', ce.options.weight, g.C) ?? filled(g.C, 1);
+    const ignore = integer('ignoreIndex', ce.options.ignoreIndex, -100);
+    const { settings } = regionSettings(kind, region.options as unknown as RegionOptions & TverskyOptions, g);
+    const a = this.arena;
+    const sums = a.alloc(32);
+    const w = a.putF32(weight);
+    // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
+    const t = this.labels(g.C, region.options.ignoreIndex === undefined ? undefined : ignore, w, sums);
+    const divisor = a.f64(sums, 1)[0];
+    const grad = this.gradTarget({ grad: true });
+    const x = this.place('x');
+    const stats = a.alloc(g.N * g.C * 24);
+    const tmp = this.scratch(g.C);
+    const scale = this.scale(reduction, divisor);
+    this.kernels.softmaxIndex(x, t, w, g.N, g.C, g.P, +g.nhwc, ignore, eps, 0, 0, scale, grad.ptr, 0, sums, tmp, stats, +settings.squared);
+    const sum = a.f64(sums, 1)[0];
+    const ceLoss = reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
+    const done = finishRegion(a.f64(stats, g.N * g.C * 3), g.N, g.C, settings);
+    const coefA = a.putF32(done.coefA);
+    const coefB = a.putF32(done.coefB);
+    this.kernels.regionGrad(grad.ptr, t, 0, g.N, g.C, g.P, +g.nhwc, 0, 0, ignore, +settings.squared, coefA, coefB, tmp, x, ce.factor, region.factor);
+    const values = order.map((name) => (name === 'crossEntropy' ? ceLoss : (done.loss as number)));
+    const factors = order.map((name) => (name === 'crossEntropy' ? ce.factor : region.factor));
+    return { loss: 0 + factors[0] * values[0] + factors[1] * values[1], terms: values, grad: this.gradOf(grad) };
   }
 
   // ---- shared plumbing ----
@@ -243,11 +311,11 @@ export class Segloss {
     return reduction === 'mean' ? (divisor > 0 ? 1 / divisor : 0) : 1;
   }
 
-  /** Scratch for the kernels' per-tile state (assembly/common.ts): 10 slots of TILE pixels plus,
-   *  for region losses, per class 96 bytes of f64 sums and a slot. */
+  /** Scratch for the kernels' per-tile state (assembly/common.ts): up to 12 slots of TILE pixels,
+   *  then per class 96 bytes of f64 sums and, for region losses, two slots. */
   private scratch(C: number): number {
     const slot = TILE * 4;
-    return this.arena.alloc(10 * slot + 32 + C * (96 + slot));
+    return this.arena.alloc(12 * slot + C * (96 + 2 * slot));
   }
 
   /** Places and validates an index map; out[0] = divisor (sum of weight[t], or kept count when w == 0). */
@@ -332,23 +400,7 @@ export class Segloss {
     const { x: xv, t: tv, g } = this.begin(input, target, options, kind);
     const tk = targetKind(tv, g, xv.length);
     const o = options as RegionOptions & TverskyOptions;
-    const activation = oneOf('activation', o.activation, ['softmax', 'sigmoid', 'none'] as const, g.C > 1 ? 'softmax' : 'sigmoid');
-    const settings = {
-      kind,
-      reduction: oneOf('reduction', o.reduction, REDUCTIONS, 'mean'),
-      squared: kind === 'tversky' ? false : bool('squared', o.squared, true),
-      sn: num('smoothNumerator', o.smoothNumerator, 0),
-      sd: num('smoothDenominator', o.smoothDenominator, 1e-6),
-      perSample: bool('perSample', o.perSample, true),
-      includeBackground: bool('includeBackground', o.includeBackground, true),
-      weight: perClass('weight', o.weight, g.C),
-      alpha: kind === 'tversky' ? num('alpha', o.alpha, 0.5, 0) : 0,
-      beta: kind === 'tversky' ? num('beta', o.beta, 0.5, 0) : 0,
-      gamma: kind === 'tversky' ? num('gamma', o.gamma, 1, 0) : 1,
-    };
-    if (!settings.includeBackground && g.C < 2) {
-      throw new RangeError(`includeBackground: false needs C >= 2 classes, got C = ${g.C}`);
-    }
+    const { activation, settings } = regionSettings(kind, o, g);
     const a = this.arena;
     let t = 0;
     let y = 0;
@@ -372,9 +424,30 @@ export class Segloss {
     if (!grad.ptr) return { loss: done.loss };
     const coefA = a.putF32(done.coefA);
     const coefB = a.putF32(done.coefB);
-    this.kernels.regionGrad(grad.ptr, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, coefA, coefB, tmp);
+    this.kernels.regionGrad(grad.ptr, t, y, g.N, g.C, g.P, +g.nhwc, act, labelOffset, ignore, +settings.squared, coefA, coefB, tmp, 0, 0, 0);
     return { loss: done.loss, grad: this.gradOf(grad) };
   }
+}
+
+function regionSettings(kind: RegionKind, o: RegionOptions & TverskyOptions, g: Geometry) {
+  const activation = oneOf('activation', o.activation, ['softmax', 'sigmoid', 'none'] as const, g.C > 1 ? 'softmax' : 'sigmoid');
+  const settings: RegionSettings = {
+    kind,
+    reduction: oneOf('reduction', o.reduction, REDUCTIONS, 'mean'),
+    squared: kind === 'tversky' ? false : bool('squared', o.squared, true),
+    sn: num('smoothNumerator', o.smoothNumerator, 0),
+    sd: num('smoothDenominator', o.smoothDenominator, 1e-6),
+    perSample: bool('perSample', o.perSample, true),
+    includeBackground: bool('includeBackground', o.includeBackground, true),
+    weight: perClass('weight', o.weight, g.C),
+    alpha: kind === 'tversky' ? num('alpha', o.alpha, 0.5, 0) : 0,
+    beta: kind === 'tversky' ? num('beta', o.beta, 0.5, 0) : 0,
+    gamma: kind === 'tversky' ? num('gamma', o.gamma, 1, 0) : 1,
+  };
+  if (!settings.includeBackground && g.C < 2) {
+    throw new RangeError(`includeBackground: false needs C >= 2 classes, got C = ${g.C}`);
+  }
+  return { activation, settings };
 }
 
 function checkOut(out: Located<Float32Array>, input: Located<Float32Array>, wantGrad: boolean): void {

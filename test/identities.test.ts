@@ -107,6 +107,36 @@ describe.each(['wasm', 'js'] as const)('%s identities', async (name) => {
     expect(close(ce.grad!, ceDense.grad!, 1e-5, 1e-7)).toBeLessThanOrEqual(1);
   });
 
+  it('combined cross entropy + region loss (one shared softmax) equals its terms summed, to the bit', () => {
+    const fr = Math.fround;
+    const shapeH = [N, ...S, C];
+    const xh = toNHWC(x, N, C, P);
+    const cases: [string, Float32Array, number[], Record<string, unknown>, Record<string, unknown>, Record<string, unknown>][] = [
+      ['dice', x, shape, { ignoreIndex: 255 }, { classWeight: [1, 2, 0.5, 1, 3], labelSmoothing: 0.1 }, { squared: false }],
+      ['iou', x, shape, { ignoreIndex: 255, reduction: 'sum' }, {}, { perSample: false, includeBackground: false }],
+      ['tversky', xh, shapeH, { layout: 'NHWC', ignoreIndex: 255 }, {}, { alpha: 0.3, beta: 0.7, gamma: 1.5, ignoreIndex: 255 }],
+      ['dice', x, shape, {}, {}, { classWeight: [1, 1, 2, 2, 0] }],
+    ];
+    for (const [region, input, shp, top, ceOwn, regionOwn] of cases) {
+      const tgt = 'ignoreIndex' in top ? t : tFull;
+      const common = { shape: shp, grad: true, ...top } as Record<string, unknown>;
+      // a term's classWeight is its loss's own weight option
+      const own = ({ classWeight, ...rest }: Record<string, unknown>) => (classWeight ? { ...rest, weight: classWeight } : rest);
+      const ce = seg.crossEntropy(input, tgt, { ...common, ...own(ceOwn) } as never);
+      const reg = seg[region as 'dice'](input, tgt, { ...common, ...own(regionOwn) } as never);
+      for (const order of [0, 1]) {
+        const terms = [{ loss: 'crossEntropy' as const, weight: 0.7, ...ceOwn }, { loss: region as 'dice', weight: 0.4, ...regionOwn }];
+        if (order) terms.reverse();
+        const both = seg.combined(input, tgt, { ...common, terms } as never);
+        const [gA, gB] = order ? [reg.grad!, ce.grad!] : [ce.grad!, reg.grad!];
+        const [fA, fB] = order ? [0.4, 0.7] : [0.7, 0.4];
+        const want = gA.map((v, i) => fr(fr(0 + fr(fr(fA) * v)) + fr(fr(fB) * gB[i])));
+        expect(both.terms).toEqual(order ? [reg.loss, ce.loss] : [ce.loss, reg.loss]);
+        expect(firstBitDifference(both.grad!, want), `${region} order ${order}`).toBe(-1);
+      }
+    }
+  });
+
   it('every pixel ignored: cross entropy mean is 0 with a zero gradient (PyTorch gives NaN)', () => {
     const all = new Uint8Array(N * P).fill(255);
     const r = seg.crossEntropy(x, all, { shape, ignoreIndex: 255, grad: true });

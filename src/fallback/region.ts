@@ -54,12 +54,17 @@ export function regionStats(
         acc[a + 8] += squared ? fr(g * g) : g;
       }
     }
-    for (let c = 0; c < C; c++) {
-      const o = (out >> 3) + (n * C + c) * 3;
-      for (let s = 0; s < 3; s++) {
-        const a = c * 12 + s * 4;
-        f64[o + s] = (acc[a] + acc[a + 1]) + (acc[a + 2] + acc[a + 3]);
-      }
+    writeStats(f64, out, acc, n, C);
+  }
+}
+
+/** Sample n's (I, Sp, Sg) per class from the lane sums acc[class][stat][lane]. */
+export function writeStats(f64: Float64Array, out: number, acc: Float64Array, n: number, C: number): void {
+  for (let c = 0; c < C; c++) {
+    const o = (out >> 3) + (n * C + c) * 3;
+    for (let s = 0; s < 3; s++) {
+      const a = c * 12 + s * 4;
+      f64[o + s] = (acc[a] + acc[a + 1]) + (acc[a + 2] + acc[a + 3]);
     }
   }
 }
@@ -67,12 +72,15 @@ export function regionStats(
 export function regionGrad(
   heap: Heap, grad: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
   activation: number, labelOffset: number, ignore: number, squared: number,
-  coefA: number, coefB: number, _tmp: number,
+  coefA: number, coefB: number, _tmp: number, logits: number, prior: number, factor: number,
 ): void {
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const u = new Float64Array(C);
+  const probs = new Float64Array(C);
+  prior = fr(prior);
+  factor = fr(factor);
   for (let n = 0; n < N; n++) {
     const an = (coefA >> 2) + n * C;
     const bn = (coefB >> 2) + n * C;
@@ -82,9 +90,10 @@ export function regionGrad(
       const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
       const valid = !labels || label !== ignore;
       let dot = 0;
+      if (logits) activate(f32, (logits >> 2) + e0, cs, C, 0, probs);
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
-        const p = f32[at];
+        const p = logits ? probs[c] : f32[at];
         const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
         const b = f32[bn + c];
         u[c] = fr(fr(f32[an + c] * g) + (squared ? fr(b * fr(p + p)) : b));
@@ -95,7 +104,9 @@ export function regionGrad(
       if (activation !== 0) continue;
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
-        f32[at] = valid ? fr(f32[at] * fr(u[c] - dot)) : 0;
+        const p = logits ? probs[c] : f32[at];
+        const d = valid ? fr(p * fr(u[c] - dot)) : 0;
+        f32[at] = logits ? fr(fr(0 + fr(prior * f32[at])) + fr(factor * d)) : d;
       }
     }
   }

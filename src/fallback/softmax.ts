@@ -1,13 +1,15 @@
 // Twin of assembly/softmax.ts, one pixel (wasm lane) at a time. Pointers are byte offsets into `heap`.
 import { fr, exp, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
+import { writeStats } from './region.js';
 
 export function softmaxIndex(
   heap: Heap, x: number, labels: number, w: number, N: number, C: number, P: number, nhwc: number,
   ignore: number, smoothing: number, focal: number, gamma: number, scale: number,
-  grad: number, losses: number, out: number, _tmp: number,
+  grad: number, losses: number, out: number, _tmp: number, stats: number, squared: number,
 ): void {
-  const { f32, i32 } = heap.views();
+  const { f32, i32, f64 } = heap.views();
+  const region = new Float64Array(C * 12); // [class][I, Sp, Sg][lane], as in region.ts
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const w0 = w >> 2;
@@ -21,6 +23,7 @@ export function softmaxIndex(
   const smooth = !focal && smoothing !== 0;
   const sums = new LaneSums();
   for (let n = 0; n < N; n++) {
+    region.fill(0);
     for (let i = 0; i < P; i++) {
       const xi = (x >> 2) + n * C * P + i * ps;
       const gi = (grad >> 2) + n * C * P + i * ps;
@@ -78,18 +81,28 @@ export function softmaxIndex(
       sums.add(i, loss);
       if (losses) f32[(losses >> 2) + n * P + i] = loss;
       if (!grad) continue;
-      const q = fr(fr(coef * scale) * fr(1 / s));
+      const rs = fr(1 / s);
+      const q = fr(fr(coef * scale) * rs);
       const qT = fr(coefT * scale);
       const qW = fr(epsC * scale);
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
+        if (stats) {
+          const pv = valid ? fr(f32[at] * rs) : 0;
+          const g = valid && c === t ? 1 : 0;
+          const a = c * 12 + (i & 3);
+          region[a] += fr(pv * g);
+          region[a + 4] += squared ? fr(pv * pv) : pv;
+          region[a + 8] += g;
+        }
         let g = fr(fr(f32[at] * q) - (c === t ? qT : 0));
         if (smooth) g = fr(g - fr(f32[w0 + c] * qW));
         f32[at] = valid ? g : 0;
       }
     }
+    if (stats) writeStats(f64, stats, region, n, C);
   }
-  heap.views().f64[out >> 3] = sums.total();
+  f64[out >> 3] = sums.total();
 }
 
 export function softmaxDense(
