@@ -9,7 +9,7 @@
 // holding the tile's probabilities (stats) or dL/dp (grad), then C slots of a recomputed softmax's
 // exps (grad with logits): regionScratch(C) bytes.
 import { exp4 } from './math';
-import { TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, combineAt } from './common';
+import { TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, accumulate, combineAt } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
@@ -83,12 +83,6 @@ const ACC: usize = 5 * SLOT;
   for (let c = 0; c < C; c++) {
     const r = tmp + rows(C) + <usize>c * SLOT;
     const a = tmp + ACC + <usize>c * 96;
-    let iLo = v128.load(a);
-    let iHi = v128.load(a, 16);
-    let pLo = v128.load(a, 32);
-    let pHi = v128.load(a, 48);
-    let gLo = v128.load(a, 64);
-    let gHi = v128.load(a, 80);
     for (let g = 0; g < groups; g++) {
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
@@ -100,25 +94,17 @@ const ACC: usize = 5 * SLOT;
         else store4(pt + at, ps, k, p);
       }
       const valid = v128.load(tmp + VALID * SLOT + o);
-      const pv = v128.and(p, valid);
-      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
-      const i = f32x4.mul(pv, gv);
-      const sp = squared ? f32x4.mul(pv, pv) : pv;
-      const sg = squared ? f32x4.mul(gv, gv) : gv;
-      iLo = f64x2.add(iLo, f64x2.promote_low_f32x4(i));
-      iHi = f64x2.add(iHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(i, i, 2, 3, 2, 3)));
-      pLo = f64x2.add(pLo, f64x2.promote_low_f32x4(sp));
-      pHi = f64x2.add(pHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sp, sp, 2, 3, 2, 3)));
-      gLo = f64x2.add(gLo, f64x2.promote_low_f32x4(sg));
-      gHi = f64x2.add(gHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sg, sg, 2, 3, 2, 3)));
+      addStats(a, v128.and(p, valid), targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid), squared);
     }
-    v128.store(a, iLo);
-    v128.store(a, iHi, 16);
-    v128.store(a, pLo, 32);
-    v128.store(a, pHi, 48);
-    v128.store(a, gLo, 64);
-    v128.store(a, gHi, 80);
   }
+}
+
+// Adds one group's p g, p (or p^2) and g (or g^2), masked, into the lane sums of (I, Sp, Sg) at a.
+// @ts-ignore: decorator
+@inline export function addStats(a: usize, pv: v128, gv: v128, squared: bool): void {
+  accumulate(a, f32x4.mul(pv, gv));
+  accumulate(a + 32, squared ? f32x4.mul(pv, pv) : pv);
+  accumulate(a + 64, squared ? f32x4.mul(gv, gv) : gv);
 }
 
 // out: f64 [N, C, 3] = (I, Sp, Sg). probs (optional) receives the probabilities, in the input's layout.

@@ -4,6 +4,7 @@
 // gradient coefficients, (D) the gradient from the stored e: one exp per logit. See common.ts for the
 // iteration and summation order.
 import { exp4, log4, pow4 } from './math';
+import { addStats } from './region';
 import {
   TILE, SLOT, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
 } from './common';
@@ -140,12 +141,6 @@ const REGION_ACC: usize = 12 * SLOT;
 // @ts-ignore: decorator
 @inline function regionRow(grow: usize, ps: usize, len: i32, c: i32, squared: bool, tmp: usize): void {
   const a = tmp + REGION_ACC + <usize>c * 96;
-  let iLo = v128.load(a);
-  let iHi = v128.load(a, 16);
-  let pLo = v128.load(a, 32);
-  let pHi = v128.load(a, 48);
-  let gLo = v128.load(a, 64);
-  let gHi = v128.load(a, 80);
   const groups = (len + 3) >> 2;
   for (let g = 0; g < groups; g++) {
     const o = <usize>g << 4;
@@ -154,22 +149,8 @@ const REGION_ACC: usize = 12 * SLOT;
     const valid = v128.load(tmp + VALID * SLOT + o);
     const pv = v128.and(f32x4.mul(e, v128.load(tmp + RS * SLOT + o)), valid);
     const gv = v128.and(v128.and(ONE, i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c))), valid);
-    const i = f32x4.mul(pv, gv);
-    const sp = squared ? f32x4.mul(pv, pv) : pv;
-    const sg = squared ? f32x4.mul(gv, gv) : gv;
-    iLo = f64x2.add(iLo, f64x2.promote_low_f32x4(i));
-    iHi = f64x2.add(iHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(i, i, 2, 3, 2, 3)));
-    pLo = f64x2.add(pLo, f64x2.promote_low_f32x4(sp));
-    pHi = f64x2.add(pHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sp, sp, 2, 3, 2, 3)));
-    gLo = f64x2.add(gLo, f64x2.promote_low_f32x4(sg));
-    gHi = f64x2.add(gHi, f64x2.promote_low_f32x4(v128.shuffle<f32>(sg, sg, 2, 3, 2, 3)));
+    addStats(a, pv, gv, squared);
   }
-  v128.store(a, iLo);
-  v128.store(a, iHi, 16);
-  v128.store(a, pLo, 32);
-  v128.store(a, pHi, 48);
-  v128.store(a, gLo, 64);
-  v128.store(a, gHi, 80);
 }
 
 // Index target. focal == 0: cross entropy with class weights `w` and label smoothing;
