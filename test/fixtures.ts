@@ -1,6 +1,7 @@
 // Golden cases written by test/fixtures/gen.py from PyTorch and transcriptions of torchvision, MONAI,
-// smp and the seed's numpy code (see each case's `reference`).
+// smp and the seed's code (see each case's `reference`).
 import { readFileSync } from 'node:fs';
+import { FAMILIES } from './runtimes/conformance.mjs';
 
 export interface FixtureCase {
   name: string;
@@ -16,15 +17,9 @@ export interface FixtureCase {
   tolerance: { lossRel: number; lossAbs: number; gradAbs: number; gradRel: number };
 }
 
-export const FAMILIES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined'];
-
-export function loadFixtures(family: string): FixtureCase[] {
-  const text = readFileSync(new URL(`./fixtures/${family}.json`, import.meta.url), 'utf8');
-  return JSON.parse(text).cases;
-}
-
-const TYPES = { int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array };
-
-export function targetOf(c: FixtureCase): Int32Array | Uint8Array | Uint16Array | Float32Array {
-  return TYPES[c.target.dtype].from(c.target.data);
+export function loadFixtures(): FixtureCase[] {
+  return FAMILIES.flatMap((family) => {
+    const text = readFileSync(new URL(`./fixtures/${family}.json`, import.meta.url), 'utf8');
+    return JSON.parse(text).cases as FixtureCase[];
+  });
 }

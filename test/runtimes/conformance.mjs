@@ -34,7 +34,7 @@ function worstRatio(a, b, abs, rel) {
 }
 
 /** Why the case fails, or undefined when it passes. */
-function check(segloss, c) {
+export function checkCase(segloss, c) {
   const tol = c.tolerance;
   if (!(tol.lossRel <= 1e-5 && tol.gradAbs <= 1e-6 && tol.gradRel <= 1e-4)) {
     return `tolerance looser than allowed: ${JSON.stringify(tol)}`;
@@ -72,7 +72,7 @@ export async function runConformance(segloss, cases) {
   for (const c of cases) {
     let why;
     try {
-      why = check(segloss, c);
+      why = checkCase(segloss, c);
     } catch (e) {
       why = `threw ${e && e.stack ? e.stack : e}`;
     }

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FAMILIES, loadFixtures } from '../fixtures.js';
+import { loadFixtures } from '../fixtures.js';
 import { runConformance } from './conformance.mjs';
 import { CASES, collect, expectAllPassed, resolveExport, runJson, scratchDir, summary } from './scratch.js';
 
@@ -48,7 +48,7 @@ describe('node, packed package', () => {
 });
 
 describe('init({ wasm }) sources and the SIMD fallback, packed package', () => {
-  const cases = FAMILIES.flatMap(loadFixtures);
+  const cases = loadFixtures();
   let init: Init;
   let wasmPath: string;
   let bytes: Uint8Array<ArrayBuffer>;
