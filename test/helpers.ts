@@ -42,19 +42,8 @@ export function firstBitDifference(a: Float32Array | number, b: Float32Array | n
   return -1;
 }
 
-/** Largest violation of |a - b| <= abs + rel |b|, as a ratio (<= 1 passes). */
-export function worstRatio(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, rel: number): { ratio: number; at: number } {
-  let ratio = 0;
-  let at = -1;
-  for (let i = 0; i < b.length; i++) {
-    const r = Math.abs(a[i] - b[i]) / (abs + rel * Math.abs(b[i]));
-    if (!(r <= ratio)) {
-      ratio = r;
-      at = i;
-    }
-  }
-  return { ratio, at };
-}
+/** Largest violation of |a - b| <= abs + rel |b|, as a ratio (<= 1 passes): the conformance rule. */
+export { worstRatio } from './runtimes/conformance.mjs';
 
 /** NCHW [N, C, ...S] -> NHWC [N, ...S, C] */
 export function toNHWC(x: Float32Array, N: number, C: number, P: number): Float32Array {

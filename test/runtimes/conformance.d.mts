@@ -11,6 +11,7 @@ export interface ConformanceResult {
 export const FAMILIES: string[];
 export const LOSSES: string[];
 export function targetOf(c: unknown): Int32Array | Uint8Array | Uint16Array | Float32Array;
+export function worstRatio(a: ArrayLike<number>, b: ArrayLike<number>, abs: number, rel: number): { ratio: number; at: number };
 /** Why the case fails, or undefined when it passes. */
 export function checkCase(segloss: Segloss, c: unknown): string | undefined;
 export function runConformance(segloss: Segloss, cases: unknown[]): Promise<ConformanceResult>;

@@ -19,8 +19,8 @@ export function targetOf(c) {
   return TYPES[c.target.dtype].from(c.target.data);
 }
 
-/** Largest violation of |a - b| <= abs + rel |b|, as a ratio (<= 1 passes), as in test/helpers.ts. */
-function worstRatio(a, b, abs, rel) {
+/** Largest violation of |a - b| <= abs + rel |b|, as a ratio (<= 1 passes). */
+export function worstRatio(a, b, abs, rel) {
   let ratio = 0;
   let at = -1;
   for (let i = 0; i < b.length; i++) {
