@@ -1,0 +1,113 @@
+// The boundary between TypeScript and the kernels. Every kernel takes one pointer: its argument
+// block, a run of 4-byte fields (pointers, i32, f32) in the order declared here. assembly/args.ts
+// declares the same blocks as @unmanaged classes that the kernels read in place, the TypeScript twins
+// read them with `readArgs`, and test/abi.test.ts checks that the two declarations agree.
+// This file also owns the tile size and the size of each kernel's scratch.
+
+/** Pixels per tile: the unit of the kernels' iteration order (assembly/common.ts). */
+export const TILE = 128;
+/** Bytes of one scratch slot: one f32 of per-pixel state for each pixel of a tile. */
+export const SLOT = TILE * 4;
+/** Scratch slots of per-pixel state (assembly/common.ts names them). */
+export const SLOTS = 13;
+/** Bytes per class of f64 lane sums of (I, Sp, Sg): 3 quantities x 4 lanes x 8 bytes. */
+export const CLASS_SUMS = 96;
+
+export type FieldType = 'ptr' | 'i32' | 'f32';
+export type Fields = Readonly<Record<string, FieldType>>;
+export type ArgsOf<F extends Fields> = { [K in keyof F]: number };
+
+function block<const F extends Fields>(fields: F): F {
+  return fields;
+}
+
+export const LABEL_ARGS = block({
+  labels: 'ptr', count: 'i32', limit: 'i32', ignore: 'i32', hasIgnore: 'i32', weight: 'ptr', out: 'ptr',
+});
+
+export const SOFTMAX_ARGS = block({
+  x: 'ptr', target: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
+  ignore: 'i32', smoothing: 'f32', gamma: 'f32', scale: 'f32',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32',
+});
+
+export const SIGMOID_ARGS = block({
+  x: 'ptr', labels: 'ptr', y: 'ptr', posWeight: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
+  labelOffset: 'i32', ignore: 'i32', gamma: 'f32', alpha: 'f32', scale: 'f32',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr',
+});
+
+export const REGION_ARGS = block({
+  x: 'ptr', labels: 'ptr', y: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
+  labelOffset: 'i32', ignore: 'i32', squared: 'i32',
+  grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32',
+});
+
+export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
+
+const noScratch = () => 0;
+const tileState = () => SLOTS * SLOT;
+const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
+// region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
+const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);
+
+/** Every kernel: its argument block and the bytes of scratch it needs for C classes. */
+export const KERNELS = {
+  labelScan: { args: LABEL_ARGS, scratch: noScratch },
+  crossEntropyIndex: { args: SOFTMAX_ARGS, scratch: tileState },
+  crossEntropyIndexWithRegion: { args: SOFTMAX_ARGS, scratch: classSums },
+  crossEntropyDense: { args: SOFTMAX_ARGS, scratch: tileState },
+  focalSoftmax: { args: SOFTMAX_ARGS, scratch: tileState },
+  bceLogits: { args: SIGMOID_ARGS, scratch: tileState },
+  bceProbabilities: { args: SIGMOID_ARGS, scratch: tileState },
+  focalSigmoid: { args: SIGMOID_ARGS, scratch: tileState },
+  regionStatsSoftmax: { args: REGION_ARGS, scratch: regionRows },
+  regionStatsSigmoid: { args: REGION_ARGS, scratch: regionRows },
+  regionStatsProbabilities: { args: REGION_ARGS, scratch: regionRows },
+  regionGradSoftmax: { args: REGION_ARGS, scratch: regionRows },
+  regionGradSigmoid: { args: REGION_ARGS, scratch: regionRows },
+  regionGradProbabilities: { args: REGION_ARGS, scratch: regionRows },
+  regionGradSharedSoftmax: { args: REGION_ARGS, scratch: regionRows },
+  expArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
+  logArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
+  addScaled: { args: ELEMENTWISE_ARGS, scratch: noScratch },
+} as const;
+
+export type KernelName = keyof typeof KERNELS;
+/** A kernel's arguments as TypeScript writes them: every field but the scratch pointer. */
+export type KernelArgs<K extends KernelName> = Omit<ArgsOf<(typeof KERNELS)[K]['args']>, 'tmp'>;
+
+export function argsBytes(fields: Fields): number {
+  return Object.keys(fields).length * 4;
+}
+
+export function scratchBytes(kernel: KernelName, C: number): number {
+  return KERNELS[kernel].scratch(C);
+}
+
+/** Writes an argument block at `ptr` (little-endian, as wasm reads it). */
+export function writeArgs<F extends Fields>(buffer: ArrayBuffer, ptr: number, fields: F, values: ArgsOf<F>): void {
+  const view = new DataView(buffer, ptr, argsBytes(fields));
+  let at = 0;
+  for (const key in fields) {
+    const v = values[key];
+    if (typeof v !== 'number') throw new Error(`segloss internal: argument ${key} missing`);
+    if (fields[key] === 'f32') view.setFloat32(at, v, true);
+    else if (fields[key] === 'i32') view.setInt32(at, v, true);
+    else view.setUint32(at, v, true);
+    at += 4;
+  }
+}
+
+/** Reads an argument block, as the TypeScript twins do. */
+export function readArgs<F extends Fields>(buffer: ArrayBuffer, ptr: number, fields: F): ArgsOf<F> {
+  const view = new DataView(buffer, ptr, argsBytes(fields));
+  const values: Record<string, number> = {};
+  let at = 0;
+  for (const key in fields) {
+    const type = fields[key];
+    values[key] = type === 'f32' ? view.getFloat32(at, true) : type === 'i32' ? view.getInt32(at, true) : view.getUint32(at, true);
+    at += 4;
+  }
+  return values as ArgsOf<F>;
+}
