@@ -27,3 +27,7 @@
 @unmanaged export class ElementwiseArgs {
   x: usize; y: usize; n: i32; factor: f32;
 }
+
+@unmanaged export class RangeArgs {
+  x: usize; n: i32; low: f32; high: f32; out: usize;
+}

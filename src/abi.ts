@@ -45,6 +45,8 @@ export const REGION_ARGS = block({
 
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
 
+export const RANGE_ARGS = block({ x: 'ptr', n: 'i32', low: 'f32', high: 'f32', out: 'ptr' });
+
 const noScratch = () => 0;
 const tileState = () => SLOTS * SLOT;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
@@ -71,6 +73,7 @@ export const KERNELS = {
   expArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
   logArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
   addScaled: { args: ELEMENTWISE_ARGS, scratch: noScratch },
+  firstOutside: { args: RANGE_ARGS, scratch: noScratch },
 } as const;
 
 export type KernelName = keyof typeof KERNELS;

@@ -6,10 +6,9 @@
 // hands the gradient back as a tensor. So it works with any tfjs backend (cpu, wasm, webgl, webgpu, node),
 // at the price of one download of yPred and one upload of the gradient per step on GPU backends.
 import type { Segloss } from './segloss.js';
-import type {
-  BinaryCrossEntropyOptions, CombinedOptions, CrossEntropyOptions, FocalOptions, IndexTarget, Layout, LossName,
-  RegionOptions, Target, TverskyOptions,
-} from './options.js';
+import type { IndexTarget, Layout, Target } from './options.js';
+import { LOSS_NAMES, type LossName, type LossOptions } from './losses/index.js';
+import type { CombinedOptions } from './losses/combined.js';
 
 /** The part of a tf.Tensor the bridge reads. */
 export interface TensorLike {
@@ -46,24 +45,18 @@ type Bridged<O> = Omit<O, 'shape' | 'grad' | 'layout' | 'reduction'> & {
   reduction?: 'mean' | 'sum';
 };
 
-export type TfCrossEntropyOptions = Bridged<CrossEntropyOptions>;
-export type TfBinaryCrossEntropyOptions = Bridged<BinaryCrossEntropyOptions>;
-export type TfFocalOptions = Bridged<FocalOptions>;
-export type TfRegionOptions = Bridged<RegionOptions>;
-export type TfTverskyOptions = Bridged<TverskyOptions>;
+export type TfLossOptions<N extends LossName> = Bridged<LossOptions<N>>;
+export type TfCrossEntropyOptions = TfLossOptions<'crossEntropy'>;
+export type TfBinaryCrossEntropyOptions = TfLossOptions<'binaryCrossEntropy'>;
+export type TfFocalOptions = TfLossOptions<'focal'>;
+export type TfRegionOptions = TfLossOptions<'dice'>;
+export type TfTverskyOptions = TfLossOptions<'tversky'>;
 export type TfCombinedOptions = Bridged<CombinedOptions>;
 
-export interface TfjsLosses<T extends TensorLike = TensorLike> {
-  crossEntropy(options?: TfCrossEntropyOptions): TfLoss<T>;
-  binaryCrossEntropy(options?: TfBinaryCrossEntropyOptions): TfLoss<T>;
-  focal(options?: TfFocalOptions): TfLoss<T>;
-  dice(options?: TfRegionOptions): TfLoss<T>;
-  iou(options?: TfRegionOptions): TfLoss<T>;
-  tversky(options?: TfTverskyOptions): TfLoss<T>;
-  combined(options: TfCombinedOptions): TfLoss<T>;
-}
-
-const LOSSES: readonly LossName[] = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky'];
+/** One TF.js loss factory per registered loss, and combined. */
+export type TfjsLosses<T extends TensorLike = TensorLike> = {
+  [N in LossName]: (options?: TfLossOptions<N>) => TfLoss<T>;
+} & { combined(options: TfCombinedOptions): TfLoss<T> };
 
 /**
  * TensorFlow.js losses computed by segloss.
@@ -119,7 +112,7 @@ export function tfjsLosses<T extends TensorLike>(tf: TfLike<T>, seg: Segloss): T
         const r =
           name === 'combined'
             ? seg.combined(x, target, call as unknown as CombinedOptions)
-            : seg[name](x, target, call as never);
+            : (seg[name] as (...a: unknown[]) => { loss: number | Float32Array; grad?: Float32Array })(x, target, call);
         const grad = tf.tensor(r.grad as Float32Array, shape, 'float32');
         save([grad]);
         return {
@@ -134,7 +127,7 @@ export function tfjsLosses<T extends TensorLike>(tf: TfLike<T>, seg: Segloss): T
     return loss;
   };
   const losses = {} as Record<string, (options?: object) => TfLoss<T>>;
-  for (const name of LOSSES) losses[name] = (options?: object) => make(name, options as Record<string, unknown>);
+  for (const name of LOSS_NAMES) losses[name] = (options?: object) => make(name, options as Record<string, unknown>);
   losses.combined = (options?: object) => {
     if (options === undefined) throw new TypeError('combined: options with terms are required');
     return make('combined', options as Record<string, unknown>);
@@ -153,10 +146,18 @@ const sameShape = (a: readonly number[], b: readonly number[]): boolean =>
 
 const show = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
-/** yTrue as segloss's target: dense when shaped like yPred, else an Int32Array index map. */
+/** yTrue as segloss's target: dense when shaped like yPred, else an Int32Array index map. With one
+ *  channel, a yTrue shaped like yPred ([N, ...S, 1], as model.fit passes it) is an index map when it
+ *  is int32 or holds whole numbers only, and dense (soft labels) otherwise. */
 function toTarget(yTrue: TensorLike, shape: number[], layout: Layout, name: string): Target {
-  if (sameShape(yTrue.shape, shape)) return toFloat32(yTrue.dataSync());
   const nhwc = layout === 'NHWC';
+  const C = nhwc ? shape[shape.length - 1] : shape[1];
+  if (sameShape(yTrue.shape, shape)) {
+    const data = yTrue.dataSync() as ArrayLike<number>;
+    if (C !== 1 || !(yTrue.dtype === 'int32' || Array.prototype.every.call(data, (v: number) => Number.isInteger(v)))) {
+      return toFloat32(data);
+    }
+  }
   const labels = nhwc ? shape.slice(0, -1) : [shape[0], ...shape.slice(2)];
   const withUnit = nhwc ? [...labels, 1] : [shape[0], 1, ...shape.slice(2)];
   if (!sameShape(yTrue.shape, labels) && !sameShape(yTrue.shape, withUnit)) {

@@ -4,9 +4,6 @@ import type { LinearMemory } from '../memory.js';
 
 const PAGE = 65536;
 
-/** Pixels per tile: the unit of the kernels' iteration order (assembly/common.ts). */
-export const TILE = 128;
-
 export class Heap implements LinearMemory {
   buffer: ArrayBuffer;
   private cached?: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; f64: Float64Array };
