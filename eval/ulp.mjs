@@ -1,6 +1,8 @@
 // Exhaustive accuracy of the kernels' exp and log: every f32 of the domain through the wasm kernel,
 // error in units in the last place (of the f32 result) against f64 Math.exp / Math.log.
-//   node bench/ulp.mjs [exp|log]      (exp: ~1.1e9 inputs, log: ~2.1e9 inputs; about a minute each)
+//   npm run eval:ulp                  (builds first; both functions)
+//   node eval/ulp.mjs [exp|log]       (exp: ~1.1e9 inputs, log: ~2.1e9 inputs; about a minute each)
+// Accuracy lives in eval/, apart from speed (bench/); eval/twins.mjs checks the TypeScript twins bit for bit.
 import { readFile } from 'node:fs/promises';
 
 const bytes = await readFile(new URL('../build/kernels.wasm', import.meta.url));
