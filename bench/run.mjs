@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
-import { makeCase, xorshift32 } from './peers/data.mjs';
+import { makeCase, xorshift32 } from './random.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = path.resolve(here, '..');
@@ -653,7 +653,7 @@ function buildReport(o) {
   md.push('- Contenders: **segloss wasm** (plain Float32Array logits and Int32Array labels in, gradient returned: copies in and out of wasm memory each call); **segloss wasm zero-copy** (`seg.alloc`\'d input, target and `out`, used in place); **segloss TS fallback** (`init({ backend: \'js\' })`, copying); **plain JS** (bench/peers/plainjs.mjs, fused tiled loops, Uint8Array labels, gradient into a reused buffer); **tfjs-wasm** / **tfjs-cpu** (bench/peers/tfjs.mjs: TensorFlow.js ops + `tf.valueAndGrad`, NHWC logits and one-hot labels prepared outside the timed region, gradient read back with `dataSync`), each backend in its own child process.');
   md.push(`- tinybench ${versions.tinybench}, one Bench per contender and case, \`runSync\`. Budgets (minimum iterations / time / warmup iterations): segloss wasm ${CFG.fast.iterations} it / ${CFG.fast.time} ms / ${CFG.fast.warmupIterations}; plain JS ${CFG.plainjs.iterations} / - / ${CFG.plainjs.warmupIterations}; tfjs-wasm ${CFG.tfjsWasm.iterations} / - / ${CFG.tfjsWasm.warmupIterations}; TS fallback ${CFG.ts.iterations} / - / ${CFG.ts.warmupIterations}; tfjs-cpu ${CFG.tfjsCpu.iterations} / - / ${CFG.tfjsCpu.warmupIterations}. All contenders of a case run back to back.`);
   md.push('- Losses: CE = softmax cross entropy (mean); focal = softmax focal, gamma 2; Dice / IoU = softmax, unsquared, smoothing 1 in numerator and denominator, per sample, mean over (n, c); CE+Dice = 0.5 CE + 0.5 Dice; BCE = sigmoid BCE with logits against a dense 0/1 mask. fwd = loss only, fwd+grad = loss and d loss / d logits.');
-  md.push('- Data: bench/peers/data.mjs (xorshift32, seed 1): logits uniform in [-4, 4), labels uniform over the classes; the binary mask is 0/1 with probability 1/2.');
+  md.push('- Data: bench/random.mjs (xorshift32, seed 1): logits uniform in [-4, 4), labels uniform over the classes; the binary mask is 0/1 with probability 1/2.');
   md.push('- "vs plain JS" / "vs tfjs-wasm": that contender\'s median time / this row\'s median time (above 1: this row is faster).');
   md.push(`- tfjs-cpu ${useCpu ? `runs on voc CE and Dice only (${QUICK ? 'with gradient, ' : ''}seconds per call); it is not run on the other cases` : 'was disabled (--no-tfjs-cpu)'}.`);
   md.push('- Each contender\'s last loss and sum |grad| are checked against plain JS (relative 1e-4; 2e-3 for tfjs, which sums in float32); mismatches are listed under Notes.');
