@@ -442,10 +442,8 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
         variants.push(['smoothDenominator -1', { ...o, smoothDenominator: -1 }], ['smoothDenominator -1e-6', { ...o, smoothDenominator: -1e-6 }]);
         if (C === 1) variants.push(['includeBackground false with C = 1', { ...o, includeBackground: false }]);
       }
-      if (k === 'combined') variants.push(['terms[0].weight -1', { ...o, terms: [{ ...(o.terms as object[])[0], weight: -1 }] }]);
       if (variants.length === 0) return undefined;
       const [label, options] = choose(variants, pick);
-      if (k === 'combined') return { label, run: run(v, b, b.input, b.target, options), types: [TypeError, RangeError] };
       return { label, run: run(v, b, b.input, b.target, options) };
     },
   },
@@ -612,15 +610,20 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
 const describeError = (e: unknown) => (e instanceof Error ? `${e.constructor.name}: ${e.message}` : String(e));
 
 describe.each(BACKENDS)('(e) %s: bad inputs throw TypeError or RangeError, never return, trap or corrupt the next call', (backend) => {
-  let v: Victim;
-  beforeAll(async () => {
-    v = await victim(backend);
-    const first = v.fixed();
-    first.forEach((r, i) => expect(bitDifference(r, v.expected[i]), `fixed call ${i} before any bad call`).toBeUndefined());
-  });
-
   for (const [name, m] of Object.entries(mutations)) {
-    it(name, () => {
+    it(name, async () => {
+      // a victim of its own, so that a category that corrupts memory cannot fail another category
+      const v = await victim(backend);
+      const first = v.fixed();
+      first.forEach((r, i) => expect(bitDifference(r, v.expected[i]), `fixed call ${i} before any bad call`).toBeUndefined());
+      const corrupted = () => {
+        const after = v.fixed();
+        for (let i = 0; i < after.length; i++) {
+          const d = bitDifference(after[i], v.expected[i]);
+          if (d) return `; the next valid call (fixed call ${i}) changed: ${d}`;
+        }
+        return '';
+      };
       fc.assert(
         fc.property(paramsArb({ extreme: false }), fc.nat(1 << 12), fc.integer({ min: 1, max: 2 ** 31 - 1 }), (p: Params, pick, seed) => {
           const b = build(p);
@@ -641,18 +644,15 @@ describe.each(BACKENDS)('(e) %s: bad inputs throw TypeError or RangeError, never
           }
           if (thrown === undefined) {
             const r = returned as Result;
-            throw new Error(`${what}: returned ${typeof r?.loss === 'number' ? `loss ${r.loss}` : 'a result'} instead of throwing`);
+            throw new Error(`${what}: returned ${typeof r?.loss === 'number' ? `loss ${r.loss}` : 'a result'} instead of throwing${corrupted()}`);
           }
           if (thrown instanceof WebAssembly.RuntimeError) throw new Error(`${what}: trapped: ${describeError(thrown)}`);
           if (!types.some((T) => thrown instanceof T) || (thrown as Error).constructor === Error) {
             throw new Error(`${what}: threw ${describeError(thrown)}, expected ${types.map((T) => T.name).join(' or ')}`);
           }
           if (message && !message.test((thrown as Error).message)) throw new Error(`${what}: message "${(thrown as Error).message}" does not match ${message}`);
-          const after = v.fixed();
-          after.forEach((r, i) => {
-            const d = bitDifference(r, v.expected[i]);
-            if (d) throw new Error(`${what}: the next valid call (fixed call ${i}) changed: ${d}`);
-          });
+          const changed = corrupted();
+          if (changed) throw new Error(`${what}: threw as it should${changed}`);
         }),
         { numRuns: runs(100) },
       );
