@@ -220,7 +220,7 @@ export class Call {
   labels(limit: number, ignore: number | undefined, weight = 0): { ptr: number; weightSum: number; kept: number } {
     const t = this.target;
     if (t.type === Uint32Array) checkUint32(t.view as Uint32Array, limit, ignore);
-    const ptr = t.at >= 0 && t.type === Int32Array ? t.at : this.arena.putI32(t.view);
+    const ptr = t.at >= 0 && t.type === Int32Array ? t.at : this.copyToI32(t);
     const out = this.zeros(32);
     const has = ignore !== undefined;
     this.kernel('labelScan', { labels: ptr, count: t.length, limit, ignore: has ? ignore : 0, hasIgnore: +has, weight, out });
@@ -245,6 +245,14 @@ export class Call {
     if (!this.wantGrad) return { ptr: 0 };
     if (out && out.at >= 0) return { ptr: out.at, out };
     return { ptr: this.alloc(this.input.length * 4), out };
+  }
+
+  /** An i32 copy of an index map. The block is allocated first and the source's view taken after:
+   *  the allocation may grow the memory the source lives in. */
+  private copyToI32(t: Arg): number {
+    const ptr = this.alloc(t.length * 4);
+    new Int32Array(this.arena.memory.buffer, ptr, t.length).set(t.view);
+    return ptr;
   }
 
   /** Runs a kernel with its argument block and scratch placed in the arena. */

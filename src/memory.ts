@@ -112,13 +112,6 @@ export class Arena {
     return ptr;
   }
 
-  /** A copy of `data` as i32 in the arena (any integer typed array). */
-  putI32(data: ArrayLike<number>): number {
-    const ptr = this.alloc(data.length * 4);
-    new Int32Array(this.memory.buffer, ptr, data.length).set(data);
-    return ptr;
-  }
-
   /** Byte offset of `data` when it is a view into this memory, else -1. */
   offsetOf(data: TypedArray): number {
     return data.buffer === this.memory.buffer ? data.byteOffset : -1;

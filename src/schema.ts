@@ -45,12 +45,12 @@ export function parseSettings<S extends Schema>(schema: S, options: Record<strin
 type Default<T> = T | ((env: ParseEnv) => T);
 const resolve = <T>(d: Default<T>, env: ParseEnv): T => (typeof d === 'function' ? (d as (e: ParseEnv) => T)(env) : d);
 
-/** A value the kernels read as f32 must stay finite there, and a non-zero one must stay non-zero. */
-function f32Representable(name: string, v: number): void {
+/** A value the kernels read as f32 must stay finite there. A weight must also stay non-zero: one that
+ *  underflows to 0 would drop its class from a weighted mean instead of weighing it a little. */
+function f32Representable(name: string, v: number, weight = false): void {
   const f = Math.fround(v);
-  if (!Number.isFinite(f) || (v !== 0 && f === 0)) {
-    throw new RangeError(`${name} = ${v} is not representable as a float32 (magnitude in [1.4e-45, 3.4e38], or 0)`);
-  }
+  if (!Number.isFinite(f)) throw new RangeError(`${name} = ${v} overflows a float32 (largest 3.4e38)`);
+  if (weight && v !== 0 && f === 0) throw new RangeError(`${name} = ${v} underflows a float32 to 0 (smallest 1.4e-45)`);
 }
 
 function range(min: number, max: number): string {
@@ -148,7 +148,7 @@ export function checkPerClass(name: string, value: unknown, C: number, what = 'c
     if (typeof v[c] !== 'number' || !Number.isFinite(v[c]) || v[c] < 0) {
       throw new RangeError(`${name}[${c}] must be a finite number >= 0, got ${show(v[c])}`);
     }
-    f32Representable(`${name}[${c}]`, v[c]);
+    f32Representable(`${name}[${c}]`, v[c], true);
   }
   return Float32Array.from(v);
 }

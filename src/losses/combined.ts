@@ -49,7 +49,7 @@ const schema = {
         if (weight !== undefined && typeof weight !== 'number') {
           throw new TypeError(`terms[${i}].weight is the term's coefficient, a number, got ${show(weight)}; a loss's per-class weights go in classWeight`);
         }
-        const factor = weight === undefined ? 1 : checkNumber(`terms[${i}].weight`, weight);
+        const factor = weight === undefined ? 1 : checkNumber(`terms[${i}].weight`, weight, -Infinity, Infinity, true);
         const allowed = Object.keys(def.schema).filter((k) => !TERM_CALL_KEYS.includes(k) && k !== 'weight');
         checkKeys(own, allowed, `combined terms[${i}], ${def.name}`);
         const options: Record<string, unknown> = { ...own, reduction: env.settings.reduction };
