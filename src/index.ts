@@ -8,6 +8,8 @@ export { Segloss } from './segloss.js';
 export { WasmArray } from './memory.js';
 export type { WasmSource } from './kernels.js';
 export type * from './options.js';
+export { ConfusionMatrix } from './metrics.js';
+export type { ConfusionMatrixJSON, ConfusionMatrixOptions, LabelMap, Prediction } from './metrics.js';
 
 export interface InitOptions {
   /** 'wasm' (throws where wasm SIMD is missing), 'js', or unset: wasm where it runs, else js. */

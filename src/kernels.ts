@@ -7,6 +7,7 @@ import { softmaxIndex, softmaxDense } from './fallback/softmax.js';
 import { sigmoidLoss } from './fallback/sigmoid.js';
 import { regionStats, regionGrad } from './fallback/region.js';
 import { expArray, logArray, addScaled } from './fallback/math.js';
+import { confusionScores, confusionLabels } from './fallback/metrics.js';
 import type { LinearMemory } from './memory.js';
 
 type Kernel = (...args: number[]) => void;
@@ -23,6 +24,9 @@ export interface Kernels {
   expArray: Kernel;
   logArray: Kernel;
   addScaled: Kernel;
+  /** One argument: a CONFUSION_ARGS block (src/abi.ts). */
+  confusionScores(args: number): void;
+  confusionLabels(args: number): void;
 }
 
 export function fallbackKernels(): Kernels {
@@ -43,6 +47,8 @@ export function fallbackKernels(): Kernels {
     expArray: bind(expArray as never),
     logArray: bind(logArray as never),
     addScaled: bind(addScaled as never),
+    confusionScores: (args) => confusionScores(heap, args),
+    confusionLabels: (args) => confusionLabels(heap, args),
   };
 }
 

@@ -10,6 +10,9 @@ import {
   checkKeys, denseHasNoIgnore, filled, geometry, integer, num, oneOf, perClass, requireFinite, targetKind,
 } from './options.js';
 import { type RegionKind, type RegionSettings, finishRegion } from './region.js';
+import {
+  type ConfusionMatrix, type ConfusionMatrixOptions, type LabelMap, type Prediction, confusionMatrix,
+} from './metrics.js';
 
 export type Backend = 'wasm' | 'js';
 
@@ -64,6 +67,14 @@ export class Segloss {
     }
     const ptr = this.arena.keep(length * type.BYTES_PER_ELEMENT);
     return new WasmArray(this.arena, type, ptr, length);
+  }
+
+  /** Confusion counts of a prediction (scores or labels) against a label map: see src/metrics.ts. */
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions & { perSample: true }): ConfusionMatrix[];
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions & { perSample?: false }): ConfusionMatrix;
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions): ConfusionMatrix | ConfusionMatrix[];
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions): ConfusionMatrix | ConfusionMatrix[] {
+    return confusionMatrix(this.kernels, this.arena, prediction, target, options);
   }
 
   /** Softmax cross entropy, PyTorch F.cross_entropy. */
