@@ -31,3 +31,12 @@
 @unmanaged export class RangeArgs {
   x: usize; n: i32; low: f32; high: f32; out: usize;
 }
+
+// Confusion counts (metrics.ts). x: f32 scores [N, C, P] or [N, P, C] (confusionScores), or the
+// predicted labels [N, P] (confusionLabels, elements of predBytes bytes); target: labels [N, P] of
+// targetBytes bytes (1: u8, 4: i32); K: classes of the matrix (C, or 2 when C = 1).
+@unmanaged export class ConfusionArgs {
+  x: usize; target: usize; N: i32; C: i32; P: i32; nhwc: i32; K: i32;
+  ignore: i32; hasIgnore: i32; targetBytes: i32; predBytes: i32; threshold: f32; perSample: i32;
+  counts: usize; stats: usize; tmp: usize;
+}

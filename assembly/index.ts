@@ -8,6 +8,7 @@ export {
   regionGradSoftmax, regionGradSigmoid, regionGradProbabilities, regionGradSharedSoftmax,
 } from './region';
 export { expArray, logArray, addScaled, firstOutside } from './elementwise';
+export { confusionScores, confusionLabels } from './metrics';
 
 // First byte TypeScript may use, 16-aligned.
 export function heapBase(): usize {

@@ -46,12 +46,21 @@ export const REGION_ARGS = block({
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
 
 export const RANGE_ARGS = block({ x: 'ptr', n: 'i32', low: 'f32', high: 'f32', out: 'ptr' });
+/** Confusion counts (assembly/metrics.ts): K is the matrix's class count (C, or 2 when C = 1). */
+export const CONFUSION_ARGS = block({
+  x: 'ptr', target: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32', K: 'i32',
+  ignore: 'i32', hasIgnore: 'i32', targetBytes: 'i32', predBytes: 'i32', threshold: 'f32', perSample: 'i32',
+  counts: 'ptr', stats: 'ptr', tmp: 'ptr',
+});
 
 const noScratch = () => 0;
 const tileState = () => SLOTS * SLOT;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
 // region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
 const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);
+// confusion kernels, called with the matrix's class count K: two slots, 32 bytes of lanes, then a u32
+// histogram of K * K cells and one for ignored pixels
+const histogram = (K: number) => 2 * SLOT + 32 + (K * K + 1) * 4;
 
 /** Every kernel: its argument block and the bytes of scratch it needs for C classes. */
 export const KERNELS = {
@@ -74,6 +83,8 @@ export const KERNELS = {
   logArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
   addScaled: { args: ELEMENTWISE_ARGS, scratch: noScratch },
   firstOutside: { args: RANGE_ARGS, scratch: noScratch },
+  confusionScores: { args: CONFUSION_ARGS, scratch: histogram },
+  confusionLabels: { args: CONFUSION_ARGS, scratch: histogram },
 } as const;
 
 export type KernelName = keyof typeof KERNELS;

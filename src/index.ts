@@ -20,6 +20,8 @@ export type BinaryCrossEntropyOptions = LossOptions<'binaryCrossEntropy'>;
 export type FocalOptions = LossOptions<'focal'>;
 export type RegionOptions = LossOptions<'dice'>;
 export type TverskyOptions = LossOptions<'tversky'>;
+export { ConfusionMatrix } from './metrics.js';
+export type { ConfusionMatrixJSON, ConfusionMatrixOptions, LabelMap, Prediction } from './metrics.js';
 
 export interface InitOptions {
   /** 'wasm' (throws where wasm SIMD is missing), 'js', or unset: wasm where it runs, else js. */

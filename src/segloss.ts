@@ -7,6 +7,7 @@ import { LOSSES, type LossName, type LossOptions } from './losses/index.js';
 import { type CombinedOptions, type CombinedResult, runCombined } from './losses/combined.js';
 import { Arena, type TypedArray, type TypedArrayConstructor, WasmArray } from './memory.js';
 import type { Input, LossResult, TargetInput } from './options.js';
+import { type ConfusionMatrix, type ConfusionMatrixOptions, type LabelMap, type Prediction, confusionMatrix } from './metrics.js';
 
 export type Backend = 'wasm' | 'js';
 
@@ -48,6 +49,14 @@ export class Segloss {
     }
     const ptr = this.host.arena.keep(length * type.BYTES_PER_ELEMENT);
     return new WasmArray(this.host.arena, type, ptr, length);
+  }
+
+  /** Confusion counts of a prediction (scores or labels) against a label map (src/metrics.ts). */
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions & { perSample: true }): ConfusionMatrix[];
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions & { perSample?: false }): ConfusionMatrix;
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions): ConfusionMatrix | ConfusionMatrix[];
+  confusionMatrix(prediction: Prediction, target: LabelMap, options: ConfusionMatrixOptions): ConfusionMatrix | ConfusionMatrix[] {
+    return confusionMatrix(this.host.kernels, this.host.arena, prediction, target, options);
   }
 
   /** Weighted sum of losses over the same input, e.g. 0.5 crossEntropy + 0.5 dice. */

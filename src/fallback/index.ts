@@ -8,3 +8,4 @@ export {
   regionGradSoftmax, regionGradSigmoid, regionGradProbabilities, regionGradSharedSoftmax,
 } from './region.js';
 export { expArray, logArray, addScaled, firstOutside } from './math.js';
+export { confusionScores, confusionLabels } from './metrics.js';
