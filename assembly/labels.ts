@@ -9,8 +9,8 @@ export function labelScan(args: usize): void {
   const a = changetype<LabelArgs>(args);
   const labels = a.labels, count = a.count, limit = a.limit, ignore = a.ignore, hasIgnore = a.hasIgnore;
   const weight = a.weight, out = a.out;
-  let weightSum: f64 = 0;
-  let kept = 0;
+  let weightSum: f64 = a.carry ? load<f64>(out) : 0;
+  let kept = a.carry ? <i32>load<f64>(out, 8) : 0;
   let bad = 0;
   let firstBad = -1;
   for (let i = 0; i < count; i++) {

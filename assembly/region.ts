@@ -131,7 +131,7 @@ export function regionStatsProbabilities(args: usize): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   for (let n = 0; n < N; n++) {
-    memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
+    if (!(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);

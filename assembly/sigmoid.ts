@@ -4,7 +4,7 @@
 // for a single-channel binary map (y = [t == 1]) and 0 for a multi-label one-hot map.
 import { exp4, log4, log1p4, pow4 } from './math';
 import { SigmoidArgs } from './args';
-import { TILE, SLOT, LABEL, VALID, laneMask, load4, store4, tileLabels } from './common';
+import { TILE, SLOT, LABEL, VALID, LOSS_ACC, laneMask, load4, store4, tileLabels } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
@@ -96,8 +96,9 @@ export function focalSigmoid(args: usize): void {
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   const vscale = f32x4.splat(a.scale);
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  const acc = a.tmp + LOSS_ACC * SLOT;
+  let lo = a.carryLoss ? v128.load(acc) : f64x2.splat(0);
+  let hi = a.carryLoss ? v128.load(acc, 16) : f64x2.splat(0);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     for (let i0 = 0; i0 < P; i0 += TILE) {
@@ -132,5 +133,7 @@ export function focalSigmoid(args: usize): void {
       }
     }
   }
+  v128.store(acc, lo);
+  v128.store(acc, hi, 16);
   store<f64>(a.out, (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
 }

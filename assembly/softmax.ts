@@ -173,11 +173,11 @@ export function crossEntropyIndexWithRegion(args: usize): void {
   const vwSum = f32x4.splat(wSum);
   const smooth = !focal && smoothing != 0;
   const vscale = f32x4.splat(scale);
-  memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   const sq = a.squared != 0;
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    if (stats) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
+    if (stats && !(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const xt = x + sample + <usize>i0 * ps;
@@ -288,7 +288,7 @@ export function crossEntropyDense(args: usize): void {
   const epsC = f32x4.splat(smoothing / <f32>C);
   const smooth = smoothing != 0;
   const vscale = f32x4.splat(a.scale);
-  memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     for (let i0 = 0; i0 < P; i0 += TILE) {

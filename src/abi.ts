@@ -12,6 +12,10 @@ export const SLOT = TILE * 4;
 export const SLOTS = 13;
 /** Bytes per class of f64 lane sums of (I, Sp, Sg): 3 quantities x 4 lanes x 8 bytes. */
 export const CLASS_SUMS = 96;
+/** Where in the scratch the sums that a streamed call carries live (the LOSS_ACC slot and CLASS_SUMS of
+ *  assembly/common.ts): the twins keep theirs at the same offsets. */
+export const LOSS_SUMS_AT = 10 * SLOT;
+export const CLASS_SUMS_AT = SLOTS * SLOT;
 
 export type FieldType = 'ptr' | 'i32' | 'f32';
 export type Fields = Readonly<Record<string, FieldType>>;
@@ -22,25 +26,25 @@ function block<const F extends Fields>(fields: F): F {
 }
 
 export const LABEL_ARGS = block({
-  labels: 'ptr', count: 'i32', limit: 'i32', ignore: 'i32', hasIgnore: 'i32', weight: 'ptr', out: 'ptr',
+  labels: 'ptr', count: 'i32', limit: 'i32', ignore: 'i32', hasIgnore: 'i32', weight: 'ptr', out: 'ptr', carry: 'i32',
 });
 
 export const SOFTMAX_ARGS = block({
   x: 'ptr', target: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   ignore: 'i32', smoothing: 'f32', gamma: 'f32', scale: 'f32',
-  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32', carryLoss: 'i32', carrySample: 'i32',
 });
 
 export const SIGMOID_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', posWeight: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', gamma: 'f32', alpha: 'f32', scale: 'f32',
-  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', carryLoss: 'i32',
 });
 
 export const REGION_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', squared: 'i32',
-  grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32',
+  grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32', carrySample: 'i32',
 });
 
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });

@@ -11,6 +11,9 @@ import { type ConfusionMatrix, type ConfusionMatrixOptions, type LabelMap, type 
 
 export type Backend = 'wasm' | 'js';
 
+/** The window through which the copying path streams a batch: small enough to stay in cache. */
+const WINDOW_BYTES = 1 << 20;
+
 const ALLOC_TYPES: unknown[] = [Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array];
 
 /** One method per registered loss: `(input, target, options) => { loss, grad? }`. */
@@ -28,7 +31,7 @@ export class Segloss {
     readonly backend: Backend,
     kernels: Kernels,
   ) {
-    this.host = { kernels, arena: new Arena(kernels.memory, kernels.heapBase()) };
+    this.host = { kernels, arena: new Arena(kernels.memory, kernels.heapBase()), windowBytes: WINDOW_BYTES };
   }
 
   /** Bytes of linear memory the backend holds now (it grows to the largest call's need, then stays). */

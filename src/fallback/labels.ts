@@ -3,10 +3,10 @@ import type { Heap } from './heap.js';
 import { LABEL_ARGS, readArgs } from '../abi.js';
 
 export function labelScan(heap: Heap, args: number): void {
-  const { labels, count, limit, ignore, hasIgnore, weight, out } = readArgs(heap.buffer, args, LABEL_ARGS);
+  const { labels, count, limit, ignore, hasIgnore, weight, out, carry } = readArgs(heap.buffer, args, LABEL_ARGS);
   const { f32, i32, f64 } = heap.views();
-  let weightSum = 0;
-  let kept = 0;
+  let weightSum = carry ? f64[out >>> 3] : 0;
+  let kept = carry ? f64[(out >>> 3) + 1] : 0;
   let bad = 0;
   let firstBad = -1;
   for (let i = 0; i < count; i++) {

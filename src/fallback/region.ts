@@ -1,7 +1,7 @@
 // Twin of assembly/region.ts, one pixel (wasm lane) at a time.
 import { fr, exp } from './math.js';
 import type { Heap } from './heap.js';
-import { type ArgsOf, REGION_ARGS, readArgs } from '../abi.js';
+import { type ArgsOf, CLASS_SUMS_AT, REGION_ARGS, readArgs } from '../abi.js';
 
 type RegionArgs = ArgsOf<typeof REGION_ARGS>;
 const read = (heap: Heap, args: number): RegionArgs => readArgs(heap.buffer, args, REGION_ARGS);
@@ -47,9 +47,9 @@ function regionStats(heap: Heap, a: RegionArgs, activation: number): void {
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const p = new Float64Array(C);
-  const acc = new Float64Array(C * 12); // [class][I, Sp, Sg][lane]
+  const acc = classSums(heap, a.tmp, C); // [class][I, Sp, Sg][lane]
   for (let n = 0; n < N; n++) {
-    acc.fill(0);
+    if (!(n === 0 && a.carrySample)) acc.fill(0);
     for (let i = 0; i < P; i++) {
       const j = i & 3; // lane; see LaneSums
       const e0 = n * C * P + i * ps;
@@ -68,6 +68,12 @@ function regionStats(heap: Heap, a: RegionArgs, activation: number): void {
     }
     writeStats(f64, out, acc, n, C);
   }
+}
+
+/** The per-class lane sums [class][I, Sp, Sg][lane] in the scratch, where the kernels keep theirs. */
+export function classSums(heap: Heap, tmp: number, C: number): Float64Array {
+  const at = (tmp + CLASS_SUMS_AT) >>> 3;
+  return heap.views().f64.subarray(at, at + C * 12);
 }
 
 /** Sample n's (I, Sp, Sg) per class from the lane sums acc[class][stat][lane]. */

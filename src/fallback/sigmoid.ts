@@ -1,7 +1,7 @@
 // Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
 import { fr, exp, log, log1p, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
-import { type ArgsOf, SIGMOID_ARGS, TILE, readArgs } from '../abi.js';
+import { type ArgsOf, LOSS_SUMS_AT, SIGMOID_ARGS, TILE, readArgs } from '../abi.js';
 
 type SigmoidArgs = ArgsOf<typeof SIGMOID_ARGS>;
 const read = (heap: Heap, args: number): SigmoidArgs => readArgs(heap.buffer, args, SIGMOID_ARGS);
@@ -16,7 +16,7 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const beta = fr(1 - alpha);
-  const sums = new LaneSums();
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
   for (let n = 0; n < N; n++) {
     for (let t0 = 0; t0 < P; t0 += TILE) {
       const end = Math.min(P, t0 + TILE);

@@ -1,7 +1,7 @@
 // Twin of assembly/softmax.ts, one pixel (wasm lane) at a time. Pointers are byte offsets into `heap`.
 import { fr, exp, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
-import { type ArgsOf, SOFTMAX_ARGS, readArgs } from '../abi.js';
+import { type ArgsOf, LOSS_SUMS_AT, SOFTMAX_ARGS, readArgs } from '../abi.js';
 
 type SoftmaxArgs = ArgsOf<typeof SOFTMAX_ARGS>;
 const read = (heap: Heap, args: number): SoftmaxArgs => readArgs(heap.buffer, args, SOFTMAX_ARGS);
@@ -10,13 +10,13 @@ export const crossEntropyIndex = (heap: Heap, args: number) => softmaxIndex(heap
 export const focalSoftmax = (heap: Heap, args: number) => softmaxIndex(heap, read(heap, args), true, false);
 export const crossEntropyIndexWithRegion = (heap: Heap, args: number) => softmaxIndex(heap, read(heap, args), false, true);
 export const crossEntropyDense = (heap: Heap, args: number) => softmaxDense(heap, read(heap, args));
-import { writeStats } from './region.js';
+import { classSums, writeStats } from './region.js';
 
 function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: boolean): void {
   const { x, target: labels, weight: w, N, C, P, nhwc, ignore, smoothing, gamma, scale, grad, losses, out, squared } = a;
   const stats = withRegion ? a.stats : 0;
   const { f32, i32, f64 } = heap.views();
-  const region = new Float64Array(C * 12); // [class][I, Sp, Sg][lane], as in region.ts
+  const region = classSums(heap, a.tmp, C); // [class][I, Sp, Sg][lane], as in region.ts
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const w0 = w >>> 2;
@@ -25,9 +25,9 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
   let wSum = 0;
   for (let c = 0; c < C; c++) wSum = fr(wSum + f32[w0 + c]);
   const smooth = !focal && smoothing !== 0;
-  const sums = new LaneSums();
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
   for (let n = 0; n < N; n++) {
-    region.fill(0);
+    if (stats && !(n === 0 && a.carrySample)) region.fill(0);
     for (let i = 0; i < P; i++) {
       const xi = (x >>> 2) + n * C * P + i * ps;
       const gi = (grad >>> 2) + n * C * P + i * ps;
@@ -118,7 +118,7 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
   const keep = fr(1 - smoothing);
   const epsC = fr(smoothing / C);
   const smooth = smoothing !== 0;
-  const sums = new LaneSums();
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < P; i++) {
       const e0 = n * C * P + i * ps;

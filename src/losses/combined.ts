@@ -66,19 +66,39 @@ export function runCombined(host: Host, input: unknown, target: unknown, options
   const shared = call.wantGrad ? sharedSoftmax(call, terms) : undefined;
   if (shared) return crossEntropyWithRegion(call, shared);
   const n = call.input.length;
-  const sum = call.gradTarget();
-  if (sum.ptr) call.f32(sum.ptr, n).fill(0);
-  const term = call.wantGrad ? new Arg(call.arena, Float32Array, n, call.alloc(4 * n)) : undefined;
+  // each term's gradient lands in `term` and is added, scaled, to `sum`: in the backend's memory for
+  // one window, in arrays of their own when the call streams (memory stays bounded)
+  const inMemory = !call.windowed;
+  const sum = call.wantGrad ? (inMemory ? new Arg(call.arena, Float32Array, n, call.zeros(4 * n)) : outside(n)) : undefined;
+  const term = call.wantGrad ? (inMemory ? new Arg(call.arena, Float32Array, n, call.alloc(4 * n)) : outside(n)) : undefined;
   let total = 0;
   const values = terms.map(({ def, factor, settings: termSettings }) => {
     const mark = call.arena.mark();
     const value = def.run(call.withOut(term, call.wantGrad), termSettings).loss as number;
-    if (term) call.kernel('addScaled', { x: term.at, y: sum.ptr, n, factor });
+    if (term && inMemory) call.kernel('addScaled', { x: term.at, y: sum!.at, n, factor });
+    else if (term) addScaled(sum!.view, term.view, factor);
     call.arena.rewind(mark);
     total += factor * value;
     return value;
   });
-  return sum.ptr ? { loss: total, terms: values, grad: call.gradOf(sum) } : { loss: total, terms: values };
+  if (!sum) return { loss: total, terms: values };
+  return { loss: total, terms: values, grad: deliver(call, sum.view) };
+}
+
+const outside = (n: number) => new Arg(undefined as never, Float32Array, n, -1, new Float32Array(n));
+
+/** dst += factor * src in float32, the operations of the addScaled kernel. */
+function addScaled(dst: Float32Array, src: Float32Array, factor: number): void {
+  const f = Math.fround(factor);
+  for (let i = 0; i < dst.length; i++) dst[i] = Math.fround(dst[i] + Math.fround(f * src[i]));
+}
+
+/** The summed gradient as the caller gets it: `out` (a view of it when it lives in memory) or a copy. */
+function deliver(call: Call, sum: Float32Array): Float32Array {
+  if (!call.out) return sum.slice();
+  const out = call.out.view;
+  out.set(sum);
+  return out;
 }
 
 type Shared = { ce: ParsedTerm; region: ParsedTerm; order: string[] };
@@ -101,34 +121,36 @@ function sharedSoftmax(call: Call, terms: ParsedTerm[]): Shared | undefined {
  * cross-entropy gradient in place.
  */
 function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): CombinedResult {
-  const { N, C, P, nhwc } = call.g;
+  const { N, C, nhwc } = call.g;
   const cs = ce.settings as { reduction: 'mean' | 'sum'; weight?: Float32Array; ignoreIndex: number; labelSmoothing: number };
   const r = region.settings as unknown as RegionOptionSettings;
   const settings = regionSettings(region.def.name as 'dice', r);
   const sums = call.zeros(32);
   const weight = call.putF32(cs.weight ?? new Float32Array(C).fill(1));
   // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
-  const labels = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight);
-  const divisor = labels.weightSum;
-  const grad = call.gradTarget();
-  const x = call.placeInput();
+  const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight).weightSum;
+  const grad = call.gradient()!;
   const stats = call.zeros(N * C * 24);
-  call.kernel('crossEntropyIndexWithRegion', {
-    x, target: labels.ptr, weight, N, C, P, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
-    scale: Call.scale(cs.reduction, divisor), grad: grad.ptr, losses: 0, out: sums, stats, squared: +settings.squared,
-  });
+  const scale = Call.scale(cs.reduction, divisor);
+  const squared = +settings.squared;
+  call.pass({ labels: true, grad }, (w) =>
+    call.kernel('crossEntropyIndexWithRegion', {
+      ...w, target: w.labels, weight, C, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
+      scale, losses: 0, out: sums, stats: stats + w.n * C * 24, squared,
+    }));
   const sum = call.f64(sums, 1)[0];
   const ceLoss = cs.reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
   const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
-  call.kernel('regionGradSharedSoftmax', {
-    x, labels: labels.ptr, y: 0, N, C, P, nhwc: +nhwc, labelOffset: 0, ignore: cs.ignoreIndex, squared: +settings.squared,
-    grad: grad.ptr, stats: 0, coefA, coefB, prior: ce.factor, factor: region.factor,
-  });
+  call.pass({ labels: true, grad, gradIn: true }, (w) =>
+    call.kernel('regionGradSharedSoftmax', {
+      ...w, y: 0, C, nhwc: +nhwc, labelOffset: 0, ignore: cs.ignoreIndex, squared, stats: 0,
+      coefA: coefA + w.n * C * 4, coefB: coefB + w.n * C * 4, prior: ce.factor, factor: region.factor,
+    }));
   const values = order.map((name) => (name === 'crossEntropy' ? ceLoss : (done.loss as number)));
   const factors = order.map((name) => (name === 'crossEntropy' ? ce.factor : region.factor));
-  return { loss: 0 + factors[0] * values[0] + factors[1] * values[1], terms: values, grad: call.gradOf(grad) };
+  return { loss: 0 + factors[0] * values[0] + factors[1] * values[1], terms: values, grad: grad.result(call) };
 }
 
 export type CombinedOptions = {

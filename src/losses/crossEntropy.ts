@@ -17,27 +17,21 @@ export const crossEntropy = defineLoss({
     const { N, C, P, nhwc } = call.g;
     const sum = call.zeros(32);
     const weight = call.putF32(s.weight ?? ones(C));
-    const pixels = { N, C, P, nhwc: +nhwc, smoothing: s.labelSmoothing, gamma: 0, stats: 0, squared: 0 };
+    const grad = call.gradient();
+    const losses = s.reduction === 'none' ? call.perPixelLosses('pixel') : undefined;
+    const fixed = { weight, C, nhwc: +nhwc, smoothing: s.labelSmoothing, gamma: 0, out: sum, stats: 0, squared: 0 };
     if (call.targetKind === 'dense') {
       call.checkRange('target', call.target, 0, 1);
       const divisor = N * P; // PyTorch divides probability targets by the pixel count
-      const grad = call.gradTarget();
-      const x = call.placeInput();
-      const target = call.placeDense();
-      const losses = s.reduction === 'none' ? call.alloc(N * P * 4) : 0;
       const scale = s.reduction === 'mean' ? 1 / divisor : 1;
-      call.kernel('crossEntropyDense', { ...pixels, x, target, weight, ignore: 0, scale, grad: grad.ptr, losses, out: sum });
-      return call.result(sum, s.reduction, divisor, grad, losses, N * P);
+      call.pass({ dense: true, grad, losses }, (w) =>
+        call.kernel('crossEntropyDense', { ...fixed, ...w, target: w.y, ignore: 0, scale }));
+      return call.result(sum, s.reduction, divisor, grad, losses);
     }
-    const labels = call.labels(C, s.ignoreIndex, weight);
-    const divisor = labels.weightSum;
-    const grad = call.gradTarget();
-    const x = call.placeInput();
-    const losses = s.reduction === 'none' ? call.alloc(N * P * 4) : 0;
+    const divisor = call.labels(C, s.ignoreIndex, weight).weightSum;
     const scale = Call.scale(s.reduction, divisor);
-    call.kernel('crossEntropyIndex', {
-      ...pixels, x, target: labels.ptr, weight, ignore: s.ignoreIndex!, scale, grad: grad.ptr, losses, out: sum,
-    });
-    return call.result(sum, s.reduction, divisor, grad, losses, N * P);
+    call.pass({ labels: true, grad, losses }, (w) =>
+      call.kernel('crossEntropyIndex', { ...fixed, ...w, target: w.labels, ignore: s.ignoreIndex!, scale }));
+    return call.result(sum, s.reduction, divisor, grad, losses);
   },
 });

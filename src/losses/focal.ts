@@ -40,18 +40,18 @@ export const focal = defineLoss({
         kernel: 'focalSigmoid', reduction: s.reduction, ignoreIndex: s.ignoreIndex, gamma: s.gamma, alpha: s.alpha as number,
       });
     }
-    const { N, C, P, nhwc } = call.g;
+    const { C, nhwc } = call.g;
     const sum = call.zeros(32);
     const alpha = call.putF32(s.alpha as Float32Array);
-    const labels = call.labels(C, s.ignoreIndex);
-    const divisor = labels.kept;
-    const grad = call.gradTarget();
-    const x = call.placeInput();
-    const losses = s.reduction === 'none' ? call.alloc(N * P * 4) : 0;
-    call.kernel('focalSoftmax', {
-      x, target: labels.ptr, weight: alpha, N, C, P, nhwc: +nhwc, ignore: s.ignoreIndex!, smoothing: 0, gamma: s.gamma,
-      scale: Call.scale(s.reduction, divisor), grad: grad.ptr, losses, out: sum, stats: 0, squared: 0,
-    });
-    return call.result(sum, s.reduction, divisor, grad, losses, N * P);
+    const divisor = call.labels(C, s.ignoreIndex).kept;
+    const grad = call.gradient();
+    const losses = s.reduction === 'none' ? call.perPixelLosses('pixel') : undefined;
+    const scale = Call.scale(s.reduction, divisor);
+    call.pass({ labels: true, grad, losses }, (w) =>
+      call.kernel('focalSoftmax', {
+        ...w, target: w.labels, weight: alpha, C, nhwc: +nhwc, ignore: s.ignoreIndex!, smoothing: 0, gamma: s.gamma,
+        scale, out: sum, stats: 0, squared: 0,
+      }));
+    return call.result(sum, s.reduction, divisor, grad, losses);
   },
 });

@@ -54,32 +54,32 @@ export function regionSettings(kind: RegionKind, s: RegionOptionSettings): Regio
   };
 }
 
-/** A region loss: the statistics pass, the finishing step, then (with a gradient) the gradient pass. */
+/** A region loss: the statistics pass, the finishing step, then (with a gradient) the gradient pass,
+ *  which reads the probabilities the statistics pass left in the gradient. */
 export function runRegion(call: Call, kind: RegionKind, s: RegionOptionSettings): LossResult {
-  const { N, C, P, nhwc } = call.g;
+  const { N, C, nhwc } = call.g;
   const settings = regionSettings(kind, s);
+  const index = call.targetKind === 'index';
   // a single sigmoid channel is binary: its index map holds 0 and 1, and g = [t == 1]
   const labelOffset = s.activation !== 'softmax' && C === 1 ? 1 : 0;
-  let labels = 0;
-  let y = 0;
-  if (call.targetKind === 'index') labels = call.labels(labelOffset ? 2 : C, s.ignoreIndex).ptr;
+  if (index) call.labels(labelOffset ? 2 : C, s.ignoreIndex);
   else call.checkRange('target', call.target, 0, 1);
   if (s.activation === 'none') call.checkRange('input', call.input, 0, 1);
-  const grad = call.gradTarget();
-  const x = call.placeInput();
-  if (call.targetKind === 'dense') y = call.placeDense();
+  const grad = call.gradient();
   const stats = call.zeros(N * C * 24);
-  const args = {
-    x, labels, y, N, C, P, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +settings.squared,
-    grad: grad.ptr, stats, coefA: 0, coefB: 0, prior: 0, factor: 0,
+  const fixed = {
+    C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +settings.squared, prior: 0, factor: 0,
   };
-  call.kernel(STATS[s.activation], args);
+  const targets = { labels: index, dense: !index };
+  call.pass({ ...targets, grad }, (w) =>
+    call.kernel(STATS[s.activation], { ...fixed, ...w, stats: stats + w.n * C * 24, coefA: 0, coefB: 0 }));
   const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
-  if (!grad.ptr) return { loss: done.loss };
+  if (!grad) return { loss: done.loss };
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
-  call.kernel(GRADS[s.activation], { ...args, coefA, coefB });
-  return { loss: done.loss, grad: call.gradOf(grad) };
+  call.pass({ ...targets, input: false, grad, gradIn: true }, (w) =>
+    call.kernel(GRADS[s.activation], { ...fixed, ...w, stats: 0, coefA: coefA + w.n * C * 4, coefB: coefB + w.n * C * 4 }));
+  return { loss: done.loss, grad: grad.result(call) };
 }
 
 /** What the finishing step needs, resolved from a region loss's options. */

@@ -15,28 +15,21 @@ export interface SigmoidParams {
 }
 
 export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
-  const { N, C, P, nhwc } = call.g;
+  const { C, nhwc } = call.g;
+  const index = call.targetKind === 'index';
   const sum = call.zeros(32);
   const posWeight = call.putF32(p.posWeight ?? ones(C));
   const weight = call.putF32(p.weight ?? ones(C));
-  let labels = 0;
-  let y = 0;
   let divisor = call.input.length;
-  if (call.targetKind === 'index') {
-    const scan = call.labels(Math.max(C, 2), p.ignoreIndex);
-    labels = scan.ptr;
-    divisor = scan.kept * C; // kept elements
-  } else {
-    call.checkRange('target', call.target, 0, 1);
-  }
-  const grad = call.gradTarget();
-  const x = call.placeInput();
-  if (call.targetKind === 'dense') y = call.placeDense();
-  const losses = p.reduction === 'none' ? call.alloc(call.input.length * 4) : 0;
-  call.kernel(p.kernel, {
-    x, labels, y, posWeight, weight, N, C, P, nhwc: +nhwc, labelOffset: C === 1 ? 1 : 0,
-    ignore: p.ignoreIndex ?? NO_IGNORE, gamma: p.gamma ?? 0, alpha: p.alpha ?? 0,
-    scale: Call.scale(p.reduction, divisor), grad: grad.ptr, losses, out: sum,
-  });
-  return call.result(sum, p.reduction, divisor, grad, losses, call.input.length);
+  if (index) divisor = call.labels(Math.max(C, 2), p.ignoreIndex).kept * C; // kept elements
+  else call.checkRange('target', call.target, 0, 1);
+  const grad = call.gradient();
+  const losses = p.reduction === 'none' ? call.perPixelLosses('element') : undefined;
+  const scale = Call.scale(p.reduction, divisor);
+  call.pass({ labels: index, dense: !index, grad, losses }, (w) =>
+    call.kernel(p.kernel, {
+      ...w, posWeight, weight, C, nhwc: +nhwc, labelOffset: C === 1 ? 1 : 0, ignore: p.ignoreIndex ?? NO_IGNORE,
+      gamma: p.gamma ?? 0, alpha: p.alpha ?? 0, scale, out: sum,
+    }));
+  return call.result(sum, p.reduction, divisor, grad, losses);
 }
