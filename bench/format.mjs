@@ -14,3 +14,6 @@ export function mdTable(head, rows, align) {
 export function find(results, workload, loss, grad, contender) {
   return results.find((r) => r.workload === workload && r.loss === loss && r.grad === grad && r.contender === contender)?.stats ?? null;
 }
+
+/** The copying path with the gradient written into a Float32Array the caller reuses (`out`). */
+export const OUT = 'segloss wasm copying, reused out';

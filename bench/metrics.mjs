@@ -12,7 +12,7 @@
 //   node bench/metrics.mjs [--quick]
 import { Bench } from 'tinybench';
 import { init } from '../dist/index.js';
-import { makeCase } from './peers/data.mjs';
+import { makeCase } from './random.mjs';
 import * as T from './peers/tfjs.mjs';
 
 const QUICK = process.argv.includes('--quick');

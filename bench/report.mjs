@@ -2,13 +2,13 @@
 // targets and summary) and the markdown of BENCHMARKS.md.
 import os from 'node:os';
 import { CASES, caseOf, casesFor } from './cases.mjs';
-import { find, mb, mdTable, ms, x2 } from './format.mjs';
+import { OUT, find, mb, mdTable, ms, x2 } from './format.mjs';
 import { evaluateTargets } from './targets.mjs';
 import { root } from './timing.mjs';
 import { workload } from './workloads.mjs';
 
 /** Row order of the contenders in a workload table. */
-export const ORDER = ['segloss wasm zero-copy', 'segloss wasm', 'segloss TS fallback', 'plain JS', 'tfjs-wasm', 'tfjs-cpu'];
+export const ORDER = ['segloss wasm zero-copy', 'segloss wasm', OUT, 'segloss TS fallback', 'plain JS', 'tfjs-wasm', 'tfjs-cpu'];
 
 export function workloadTable(w, results) {
   const rows = [];
@@ -111,11 +111,12 @@ export function buildReport(o) {
   for (const [wl, c] of pick) {
     const a = find(results, wl, c.key, true, 'segloss wasm zero-copy');
     const b = find(results, wl, c.key, true, 'segloss wasm');
+    const o = find(results, wl, c.key, true, OUT);
     const p = find(results, wl, c.key, true, 'plain JS');
     const t = find(results, wl, c.key, true, 'tfjs-wasm');
     if (a && p) spj.push(p.median / a.median);
     if (a && t) stf.push(t.median / a.median);
-    srows.push([`${wl} ${c.label}`, ms(a?.median), ms(b?.median), ms(p?.median), ms(t?.median), a && p ? x2(p.median / a.median) : '-', a && t ? x2(t.median / a.median) : '-']);
+    srows.push([`${wl} ${c.label}`, ms(a?.median), ms(b?.median), ms(o?.median), ms(p?.median), ms(t?.median), a && p ? x2(p.median / a.median) : '-', a && t ? x2(t.median / a.median) : '-']);
   }
   const range = (v) => {
     if (!v.length) return '-';
@@ -129,7 +130,7 @@ export function buildReport(o) {
       (nat.ratios['ce/1']?.sse != null ? ` voc cross entropy runs at ${nat.ratios['ce/1'].sse.toFixed(2)}x the time of native SSE4.1 C (${nat.ratios['ce/1'].avx2?.toFixed(2) ?? '-'}x AVX2).` : '') +
       (memory ? ` Peak wasm memory is ${memory.ratio.toFixed(2)}x the logits + labels + gradient.` : ''),
     '',
-    mdTable(['workload / loss', 'segloss zero-copy', 'segloss copying', 'plain JS', 'tfjs-wasm', 'vs plain JS', 'vs tfjs-wasm'], srows),
+    mdTable(['workload / loss', 'segloss zero-copy', 'segloss copying', 'copying, reused out', 'plain JS', 'tfjs-wasm', 'vs plain JS', 'vs tfjs-wasm'], srows),
     '',
     'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N2 C19 512x1024, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Full tables: BENCHMARKS.md (`npm run bench`).',
   ].join('\n');
@@ -147,7 +148,7 @@ export function buildReport(o) {
   md.push(`- Date: ${date}; ${mode} run; benchmark time ${(o.benchSeconds / 60).toFixed(1)} min (total ${((Date.now() - o.started) / 60000).toFixed(1)} min)`);
   md.push('');
   md.push('## Method', '');
-  md.push('- Contenders: **segloss wasm** (plain Float32Array logits and Int32Array labels in, gradient returned: copies in and out of wasm memory each call); **segloss wasm zero-copy** (`seg.alloc`\'d input, target and `out`, used in place); **segloss TS fallback** (`init({ backend: \'js\' })`, copying); **plain JS** (bench/peers/plainjs.mjs, fused tiled loops, Uint8Array labels, gradient into a reused buffer); **tfjs-wasm** / **tfjs-cpu** (bench/peers/tfjs.mjs: TensorFlow.js ops + `tf.valueAndGrad`, NHWC logits and one-hot labels prepared outside the timed region, gradient read back with `dataSync`), each backend in its own child process.');
+  md.push('- Contenders: **segloss wasm** (plain Float32Array logits and Int32Array labels in, gradient returned: copies in and out of wasm memory each call); **segloss wasm zero-copy** (`seg.alloc`\'d input, target and `out`, used in place); **segloss wasm copying, reused out** (plain arrays in, the gradient written into a Float32Array `out` the caller reuses; the batch streams through a 1 MiB window of wasm memory); **segloss TS fallback** (`init({ backend: \'js\' })`, copying); **plain JS** (bench/peers/plainjs.mjs, fused tiled loops, Uint8Array labels, gradient into a reused buffer); **tfjs-wasm** / **tfjs-cpu** (bench/peers/tfjs.mjs: TensorFlow.js ops + `tf.valueAndGrad`, NHWC logits and one-hot labels prepared outside the timed region, gradient read back with `dataSync`), each backend in its own child process.');
   md.push(`- tinybench ${versions.tinybench}, one Bench per contender and case, \`runSync\`. Budgets (minimum iterations / time / warmup iterations): segloss wasm ${cfg.fast.iterations} it / ${cfg.fast.time} ms / ${cfg.fast.warmupIterations}; plain JS ${cfg.plainjs.iterations} / - / ${cfg.plainjs.warmupIterations}; tfjs-wasm ${cfg.tfjsWasm.iterations} / - / ${cfg.tfjsWasm.warmupIterations}; TS fallback ${cfg.ts.iterations} / - / ${cfg.ts.warmupIterations}; tfjs-cpu ${cfg.tfjsCpu.iterations} / - / ${cfg.tfjsCpu.warmupIterations}. All contenders of a case run back to back.`);
   md.push('- Losses (bench/cases.mjs): CE = softmax cross entropy (mean); focal = softmax focal, gamma 2; Dice / IoU = softmax, unsquared, smoothing 1 in numerator and denominator, per sample, mean over (n, c); Tversky = the same with alpha 0.3, beta 0.7 (segloss only: no peer); CE+Dice = 0.5 CE + 0.5 Dice; BCE = sigmoid BCE with logits against a dense 0/1 mask. fwd = loss only, fwd+grad = loss and d loss / d logits.');
   md.push('- Data: bench/random.mjs (xorshift32, seed 1): logits uniform in [-4, 4), labels uniform over the classes; the binary mask is 0/1 with probability 1/2.');

@@ -18,12 +18,13 @@
 //
 // Modules: workloads.mjs (workloads, budgets), random.mjs (data), cases.mjs (one row per loss),
 // timing.mjs (tinybench), tfjs-child.mjs, native.mjs, report.mjs, targets.mjs; accuracy is in eval/.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseOf, casesFor } from './cases.mjs';
-import { mb, ms } from './format.mjs';
+import { OUT, mb, ms } from './format.mjs';
 import { runNative } from './native.mjs';
 import { buildReport, cpuNote, printWorkload } from './report.mjs';
 import { killChildren, spawnTfjs } from './tfjs-child.mjs';
@@ -113,6 +114,7 @@ async function main() {
     const ztg = segZc.alloc(d.target.constructor, d.target.length); ztg.view.set(d.target);
     const zout = segZc.alloc(Float32Array, n);
     const pjOut = new Float32Array(n);
+    const reusedOut = new Float32Array(n); // the copying path's gradient, into a buffer the caller keeps
     const { shape } = w;
 
     const cpuHere = useCpu && cpuRuns(wname);
@@ -163,6 +165,7 @@ async function main() {
         // process), the TS fallback, tfjs-cpu (child process, voc CE and Dice only)
         local('segloss wasm zero-copy', () => c.segloss(segZc, zin, ztg, grad ? { shape, out: zout } : { shape }), CFG.fast);
         local('segloss wasm', () => c.segloss(seg, d.x, d.target, { shape, grad }), CFG.fast);
+        if (grad) local(OUT, () => c.segloss(seg, d.x, d.target, { shape, out: reusedOut }), CFG.fast);
         if (c.plainjs) local('plain JS', () => c.plainjs(pj, d, w, grad ? { grad: true, out: pjOut } : { grad: false }), CFG.plainjs);
         await remote('wasm');
         local('segloss TS fallback', () => c.segloss(segTs, d.x, d.target, { shape, grad }), CFG.ts);
@@ -202,14 +205,23 @@ async function main() {
     quick: QUICK, cfg: CFG, argv, started, benchSeconds, loadStart, loadEnd: os.loadavg(), checksum,
   });
   process.stdout.write('\n' + report.console + '\n');
+  const extra = EXTRAS.map(([title, file]) => {
+    log(`${title}: node ${file}`);
+    const text = execFileSync(process.execPath, [path.resolve(root, file), ...(QUICK ? ['--quick'] : [])], { encoding: 'utf8' });
+    process.stdout.write(text);
+    return `\n## ${title}\n\n\`node ${file}\`, in the same run:\n\n\`\`\`\n${text.trim()}\n\`\`\`\n`;
+  });
   if (outFile) {
-    writeFileSync(path.resolve(root, outFile), report.markdown);
+    writeFileSync(path.resolve(root, outFile), report.markdown + extra.join(''));
     log(`wrote ${outFile}`);
   } else {
     log('report not written (quick or partial run; pass --out FILE to write one)');
   }
   log(`checksum ${checksum.toPrecision(12)}; total ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
+
+/** Benchmarks of their own, run after the loss tables and appended to the report. */
+const EXTRAS = [['Metrics: confusion matrix', 'bench/metrics.mjs']];
 
 // ---------------------------------------------------------------- entry
 
