@@ -112,10 +112,6 @@ export class Arena {
     return ptr;
   }
 
-  /** Byte offset of `data` when it is a view into this memory, else -1. */
-  offsetOf(data: TypedArray): number {
-    return data.buffer === this.memory.buffer ? data.byteOffset : -1;
-  }
 }
 
 const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;

@@ -4,7 +4,7 @@
 // for field.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { KERNELS, SLOTS } from '../src/abi.js';
+import { CLASS_SUMS_AT, KERNELS, LOSS_SUMS_AT, SLOT, SLOTS } from '../src/abi.js';
 import * as twins from '../src/fallback/index.js';
 import { backends } from './helpers.js';
 
@@ -46,5 +46,9 @@ describe('kernel interface', () => {
     expect(source).toMatch(new RegExp(`export const SLOTS: usize = ${SLOTS};`));
     const named = [...source.matchAll(/export const \w+: usize = (\d+);/g)].map((m) => Number(m[1])).filter((v) => v < SLOTS);
     expect(new Set(named).size).toBe(SLOTS); // every slot named once, none twice
+    // the twins keep the carried sums where the kernels do
+    expect(source).toMatch(new RegExp(`export const LOSS_ACC: usize = ${LOSS_SUMS_AT / SLOT};`));
+    expect(source).toMatch(/export const CLASS_SUMS: usize = SLOTS \* SLOT;/);
+    expect(CLASS_SUMS_AT).toBe(SLOTS * SLOT);
   });
 });
