@@ -23,6 +23,7 @@ export const combined: LossCases = {
     {
       name: 'combined ce + dice',
       target: 'index',
+      peakMemory: true,
       run: (s, x, t, o) => s.combined(x, t, { ...o, ignoreIndex: 255, terms: [{ loss: 'crossEntropy' }, { loss: 'dice' }] }),
     },
   ],

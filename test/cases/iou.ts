@@ -10,7 +10,7 @@ export const iou: LossCases = {
     { name: 'iou no background weight', run: (s, x, o, d) => s.iou(x, d.t, { ...o, includeBackground: false, weight: d.weight, ignoreIndex: 255 }) },
     { name: 'iou probabilities', at: 'probs', run: (s, x, o, d) => s.iou(x, d.dense, { ...o, activation: 'none' }) },
   ],
-  zeroCopy: [{ name: 'iou', target: 'index', run: (s, x, t, o) => s.iou(x, t, { ...o, ignoreIndex: 255 }) }],
+  zeroCopy: [{ name: 'iou', target: 'index', peakMemory: true, run: (s, x, t, o) => s.iou(x, t, { ...o, ignoreIndex: 255 }) }],
   memory: [],
   // iou's options are region options: their errors are in ./dice.ts; the call's in ./call.ts (via iou too)
   errors: [],
