@@ -1,7 +1,7 @@
 // wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN), for every
 // parity case of the loss tables (test/cases/) on every geometry below, in both layouts.
 import { describe, expect, it } from 'vitest';
-import { type ParityData, casesOf } from './cases/index.js';
+import { casesOf, drawParityData as draw } from './cases/index.js';
 import { backends, elementwise, firstBitDifference, labels, logits, rng } from './helpers.js';
 
 interface Geometry {
@@ -23,22 +23,6 @@ const geometries: Geometry[] = [
   { name: 'P=299 (tiles of 128 and a short group)', N: 2, C: 5, S: [13, 23] },
   { name: 'C=19, P=1024 (eight full tiles)', N: 1, C: 19, S: [32, 32] },
 ];
-
-/** The data every parity case may use, drawn in this order from the geometry's generator. */
-function draw(g: Geometry, rand: () => number): ParityData {
-  const P = g.S.reduce((a, b) => a * b, 1);
-  const { N, C } = g;
-  const t = labels(rand, N * P, C, 255, 0.15);
-  const t8 = Uint8Array.from(t);
-  const t16 = Uint16Array.from(t);
-  const tNeg = labels(rand, N * P, C, -100, 0.15);
-  const bin = labels(rand, N * P, Math.max(C, 2), 7, 0.1).map((v) => (C === 1 ? v % 2 || (v === 7 ? 7 : 0) : v));
-  const dense = Float32Array.from({ length: N * C * P }, () => (rand() < 0.4 ? 1 : 0));
-  const soft = Float32Array.from({ length: N * C * P }, () => rand());
-  const probs = Float32Array.from({ length: N * C * P }, () => rand());
-  const weight = Array.from({ length: C }, () => 0.2 + rand() * 2);
-  return { N, C, P, t, t8, t16, tNeg, bin, dense, soft, probs, weight };
-}
 
 /** The parity cases of every loss's table (test/cases/), those of multi-class losses only where C > 1. */
 const parity = casesOf('parity');

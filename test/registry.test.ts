@@ -6,6 +6,7 @@ import { BENCH_EXEMPT, BENCH_LOSSES } from '../bench/cases.mjs';
 import { LOSS_NAMES } from '../src/index.js';
 import { CASES, type LossCases, casesOf } from './cases/index.js';
 import { lossesOf } from './conformance/check.mjs';
+import { KINDS } from './arbitraries.js';
 
 const ALL = lossesOf(LOSS_NAMES);
 
@@ -43,5 +44,12 @@ describe('the bench (bench/cases.mjs)', () => {
 
   it('benches no loss the library does not have', () => {
     for (const loss of BENCH_LOSSES) expect(ALL).toContain(loss);
+  });
+});
+
+describe('the property suite (test/arbitraries.ts)', () => {
+  it('generates calls of every registered loss (focal in both forms)', () => {
+    const losses = new Set(KINDS.map((k) => (k.startsWith('focal') ? 'focal' : k)));
+    expect([...losses].sort()).toEqual([...ALL].sort());
   });
 });
