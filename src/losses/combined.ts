@@ -112,14 +112,14 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   const divisor = labels.weightSum;
   const grad = call.gradTarget();
   const x = call.placeInput();
-  const stats = call.zeros(N * C * 24);
+  const stats = call.stats(N * C * 3);
   call.kernel('crossEntropyIndexWithRegion', {
     x, target: labels.ptr, weight, N, C, P, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
-    scale: Call.scale(cs.reduction, divisor), grad: grad.ptr, losses: 0, out: sums, stats, squared: +settings.squared,
+    scale: Call.scale(cs.reduction, divisor), grad: grad.ptr, losses: 0, out: sums, stats: stats.ptr, squared: +settings.squared,
   });
   const sum = call.f64(sums, 1)[0];
   const ceLoss = cs.reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
-  const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
+  const done = finishRegion(stats.read(), N, C, settings);
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
   call.kernel('regionGradSharedSoftmax', {

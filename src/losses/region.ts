@@ -68,13 +68,13 @@ export function runRegion(call: Call, kind: RegionKind, s: RegionOptionSettings)
   const grad = call.gradTarget();
   const x = call.placeInput();
   if (call.targetKind === 'dense') y = call.placeDense();
-  const stats = call.zeros(N * C * 24);
+  const stats = call.stats(N * C * 3);
   const args = {
     x, labels, y, N, C, P, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +settings.squared,
-    grad: grad.ptr, stats, coefA: 0, coefB: 0, prior: 0, factor: 0,
+    grad: grad.ptr, stats: stats.ptr, coefA: 0, coefB: 0, prior: 0, factor: 0,
   };
   call.kernel(STATS[s.activation], args);
-  const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
+  const done = finishRegion(stats.read(), N, C, settings);
   if (!grad.ptr) return { loss: done.loss };
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
