@@ -12,6 +12,8 @@ export interface SigmoidParams {
   weight?: Float32Array;
   gamma?: number;
   alpha?: number;
+  /** 'mean' divides by every element, ignored ones included */
+  meanOverAll?: boolean;
 }
 
 export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
@@ -25,7 +27,7 @@ export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
   if (call.targetKind === 'index') {
     const scan = call.labels(Math.max(C, 2), p.ignoreIndex);
     labels = scan.ptr;
-    divisor = scan.kept * C; // kept elements
+    if (!p.meanOverAll) divisor = scan.kept * C; // kept elements
   } else {
     call.checkRange('target', call.target, 0, 1);
   }
