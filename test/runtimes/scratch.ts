@@ -17,7 +17,7 @@ export function scratchDir(): string {
 /** Fixture cases in the repo: what every runtime must report as passed, per backend. */
 export const CASES = loadFixtures().length;
 
-export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'combined'];
+export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'generalizedDice', 'combined'];
 
 export interface Result {
   backend: string | null;

@@ -8,8 +8,10 @@ import binaryCrossEntropy from './fixtures/binaryCrossEntropy.json';
 import focal from './fixtures/focal.json';
 import region from './fixtures/region.json';
 import combined from './fixtures/combined.json';
+import generalizedDice from './fixtures/generalizedDice.json';
+import smp from './fixtures/smp.json';
 
-const texts = [crossEntropy, binaryCrossEntropy, focal, region, combined];
+const texts = [crossEntropy, binaryCrossEntropy, focal, region, combined, generalizedDice, smp];
 
 export default {
   async fetch() {
