@@ -51,6 +51,16 @@ const cases: Case[] = [
   ['combined without terms', (s) => s.combined(x, t, { shape, terms: [] }), TypeError, /terms must be a non-empty array/],
   ['combined with an unknown loss', (s) => s.combined(x, t, { shape, terms: [{ loss: 'lovasz' as never }] }), TypeError, /terms\[0\]\.loss must be one of .* got lovasz/],
   ["combined with reduction 'none'", (s) => s.combined(x, t, { shape, reduction: 'none' as never, terms: [{ loss: 'dice' }] }), TypeError, /reduction must be one of "mean", "sum", got "none"/],
+  ['generalizedDice bad weightType', (s) => s.generalizedDice(x, t, { shape, weightType: 'cube' as never }), TypeError, /weightType must be one of "square", "simple", "uniform", got "cube"/],
+  ['generalizedDice negative smoothDenominator', (s) => s.generalizedDice(x, t, { shape, smoothDenominator: -1 }), RangeError, /smoothDenominator must be a finite number >= 0, got -1/],
+  ['generalizedDice includeBackground false with C = 1', (s) => s.generalizedDice(new Float32Array(8), t, { shape: [2, 1, 2, 2], includeBackground: false }), RangeError, /includeBackground: false needs C >= 2/],
+  ['generalizedDice has no weight', (s) => s.generalizedDice(x, t, { shape, weight: [1, 1, 1] } as never), TypeError, /generalizedDice: unknown option 'weight'/],
+  ['bad absentClasses', (s) => s.dice(x, t, { shape, absentClasses: 'skip' as never }), TypeError, /absentClasses must be one of "score", "zero", got "skip"/],
+  ['negative clampDenominator', (s) => s.iou(x, t, { shape, clampDenominator: -1e-7 }), RangeError, /clampDenominator must be a finite number >= 0, got -1e-7/],
+  ["gammaAfterMean with reduction 'none'", (s) => s.tversky(x, t, { shape, gammaAfterMean: true, reduction: 'none' }), TypeError, /gammaAfterMean: true needs reduction 'mean', got "none"/],
+  ['gammaAfterMean on dice', (s) => s.dice(x, t, { shape, gammaAfterMean: true } as never), TypeError, /dice: unknown option 'gammaAfterMean'/],
+  ['bad meanOver', (s) => s.binaryCrossEntropy(x, dense, { shape, meanOver: 'every' as never }), TypeError, /meanOver must be one of "kept", "all", got "every"/],
+  ['combined classWeight for generalizedDice', (s) => s.combined(x, t, { shape, terms: [{ loss: 'generalizedDice', classWeight: [1, 2, 3] }] }), TypeError, /terms\[0\]\.classWeight: generalizedDice takes no per-class weight/],
   ['combined term with a bad option', (s) => s.combined(x, t, { shape, terms: [{ loss: 'dice', gamma: 2 }] }), TypeError, /dice: unknown option 'gamma'/],
 ];
 

@@ -34,6 +34,15 @@ const losses: [string, Loss, Float32Array?][] = [
   ['iou no background weight', (s, x) => s.iou(x, t, { shape, grad: true, includeBackground: false, weight, ignoreIndex: 255 })],
   ['iou probabilities', (s, x) => s.iou(x, dense, { shape, grad: true, activation: 'none' }), probs],
   ['tversky focal', (s, x) => s.tversky(x, t, { shape, grad: true, alpha: 0.7, beta: 0.3, gamma: 1.5, ignoreIndex: 255 })],
+  ['tversky smp compat (gamma after the mean, absent classes zero, clamp)', (s, x) =>
+    s.tversky(x, t, { shape, grad: true, alpha: 0.3, beta: 0.7, gamma: 2, gammaAfterMean: true, absentClasses: 'zero', clampDenominator: 1e-7, perSample: false, ignoreIndex: 255 })],
+  ['dice clamp acting', (s, x) => s.dice(x, t, { shape, grad: true, squared: false, clampDenominator: 4, ignoreIndex: 255 })],
+  ['iou clamp acting', (s, x) => s.iou(x, t, { shape, grad: true, squared: false, clampDenominator: 4, ignoreIndex: 255 })],
+  ['binaryCrossEntropy meanOver all', (s, x) => s.binaryCrossEntropy(x, bin, { shape: [N, 1, P * C], grad: true, ignoreIndex: 255, meanOver: 'all' })],
+  ['generalizedDice square', (s, x) => s.generalizedDice(x, t, { shape, grad: true, ignoreIndex: 255 })],
+  ['generalizedDice simple pooled no background', (s, x) =>
+    s.generalizedDice(x, t, { shape, grad: true, ignoreIndex: 255, weightType: 'simple', perSample: false, includeBackground: false })],
+  ['generalizedDice uniform sigmoid dense', (s, x) => s.generalizedDice(x, soft, { shape, grad: true, weightType: 'uniform', activation: 'sigmoid' })],
   ['combined ce + dice', (s, x) => s.combined(x, t, { shape, grad: true, ignoreIndex: 255, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] })],
 ];
 

@@ -56,11 +56,20 @@ function cases(g: Geometry, rand: () => number): [string, Call][] {
     ['dice sigmoid', (s, x, shape, layout) => s.dice(x, dense, { shape, layout, grad: true, activation: 'sigmoid', reduction: 'none' })],
     ['iou none activation', (s, _x, shape, layout) => s.iou(probs, dense, { shape, layout, grad: true, activation: 'none', squared: false })],
     ['tversky focal', (s, x, shape, layout) => s.tversky(x, t8, { shape, layout, grad: true, alpha: 0.7, beta: 0.3, gamma: 0.75, ignoreIndex: 255 })],
+    ['tversky smp compat', (s, x, shape, layout) =>
+      s.tversky(x, t8, { shape, layout, grad: true, gamma: 2, gammaAfterMean: true, absentClasses: 'zero', clampDenominator: 1e-7, perSample: false, ignoreIndex: 255 })],
+    ['dice absent zero clamp', (s, x, shape, layout) => s.dice(x, t, { shape, layout, grad: true, absentClasses: 'zero', clampDenominator: 0.5, ignoreIndex: 255, reduction: 'none' })],
+    ['binaryCrossEntropy meanOver all', (s, x, shape, layout) => s.binaryCrossEntropy(x, bin, { shape, layout, grad: true, ignoreIndex: 7, meanOver: 'all' })],
+    ['generalizedDice', (s, x, shape, layout) => s.generalizedDice(x, t, { shape, layout, grad: true, ignoreIndex: 255 })],
+    ['generalizedDice simple pooled none', (s, x, shape, layout) =>
+      s.generalizedDice(x, t8, { shape, layout, grad: true, ignoreIndex: 255, weightType: 'simple', perSample: false, reduction: 'none' })],
+    ['generalizedDice dense sigmoid', (s, x, shape, layout) => s.generalizedDice(x, soft, { shape, layout, grad: true, activation: 'sigmoid', reduction: 'sum' })],
   ];
   if (C > 1) {
     list.push(
       ['focal softmax alpha', (s, x, shape, layout) => s.focal(x, tNeg, { shape, layout, grad: true, alpha: weight })],
       ['iou no background', (s, x, shape, layout) => s.iou(x, t16, { shape, layout, grad: true, includeBackground: false, ignoreIndex: 255 })],
+      ['generalizedDice no background', (s, x, shape, layout) => s.generalizedDice(x, t16, { shape, layout, grad: true, includeBackground: false, ignoreIndex: 255 })],
       ['combined', (s, x, shape, layout) =>
         s.combined(x, t, { shape, layout, grad: true, ignoreIndex: 255, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] })],
     );
