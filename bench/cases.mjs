@@ -47,6 +47,11 @@ export const CASES = [
     native: 'dice',
   },
   {
+    key: 'gdice', loss: 'generalizedDice', label: 'GenDice', kind: 'index', summary: ['voc', 'volume'],
+    segloss: (s, x, t, o) => s.generalizedDice(x, t, o),
+    // MONAI's GeneralizedDiceLoss defaults; no plain-JS, TF.js or native peer
+  },
+  {
     key: 'iou', loss: 'iou', label: 'IoU', kind: 'index', summary: ['voc'],
     segloss: (s, x, t, o) => s.iou(x, t, { ...REGION, ...o }),
     plainjs: (pj, d, w, o) => pj.iou(d.x, d.labels, w.N, w.C, w.P, { ...PJ_REGION, ...o }),

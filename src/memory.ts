@@ -17,7 +17,6 @@ const PAGE = 65536;
 export const MAX_MEMORY_BYTES = 2 ** 32;
 // arithmetic, not 32-bit bit operations: offsets go up to 4 GiB
 const align = (n: number) => Math.ceil(n / 16) * 16;
-const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
 
 export type TypedArray = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 export type TypedArrayConstructor<T extends TypedArray> = {
@@ -162,7 +161,7 @@ export class WasmArray<T extends TypedArray = Float32Array> {
   }
 
   /** `using x = seg.alloc(...)` frees it at the end of the block. */
-  [dispose](): void {
+  [Symbol.dispose](): void {
     this.free();
   }
 }

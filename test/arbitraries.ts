@@ -7,14 +7,14 @@ import fc from 'fast-check';
 import type { Segloss } from '../src/index.js';
 import { normal, rng } from './helpers.js';
 
-export type Kind = 'crossEntropy' | 'binaryCrossEntropy' | 'focalSigmoid' | 'focalSoftmax' | 'dice' | 'iou' | 'tversky' | 'combined';
-export const KINDS: readonly Kind[] = ['crossEntropy', 'binaryCrossEntropy', 'focalSigmoid', 'focalSoftmax', 'dice', 'iou', 'tversky', 'combined'];
+export type Kind = 'crossEntropy' | 'binaryCrossEntropy' | 'focalSigmoid' | 'focalSoftmax' | 'dice' | 'iou' | 'tversky' | 'generalizedDice' | 'combined';
+export const KINDS: readonly Kind[] = ['crossEntropy', 'binaryCrossEntropy', 'focalSigmoid', 'focalSoftmax', 'dice', 'iou', 'tversky', 'generalizedDice', 'combined'];
 export type DType = 'Uint8' | 'Int8' | 'Uint16' | 'Int16' | 'Int32' | 'Uint32' | 'dense';
 export const DTYPES: readonly DType[] = ['Uint8', 'Int8', 'Uint16', 'Int16', 'Int32', 'Uint32', 'dense'];
 export const INDEX_CTORS = {
   Uint8: Uint8Array, Int8: Int8Array, Uint16: Uint16Array, Int16: Int16Array, Int32: Int32Array, Uint32: Uint32Array,
 } as const;
-type TermName = 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky';
+type TermName = 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'generalizedDice';
 
 /** The printable parameters of one valid call. Vectors hold 6 entries; the first C are used. */
 export interface Params {
@@ -49,6 +49,9 @@ export interface Params {
   includeBackground?: boolean;
   tverskyAlpha?: number;
   tverskyBeta?: number;
+  /** the smp compatibility options: absentClasses 'zero', clampDenominator, gammaAfterMean (region), meanOver 'all' (BCE) */
+  compat?: { absentZero: boolean; clamp?: 1e-7 | 2e-7 | 1e5; gammaAfterMean: boolean; meanOverAll: boolean };
+  weightType?: 'square' | 'simple' | 'uniform';
   terms: { loss: TermName; weight: number; own: number }[];
   /** focal Tversky gamma in [1, 3] instead of [0.5, 3]: (1 - score)^gamma with gamma < 1 amplifies the
    *  f32 rounding of probabilities near a perfect score beyond any fixed tolerance against float64 */
@@ -94,9 +97,16 @@ export function paramsArb(config: { extreme?: boolean; conditioned?: boolean } =
     includeBackground: opt(fc.boolean()),
     tverskyAlpha: opt(real(0.1, 1.5)),
     tverskyBeta: opt(real(0.1, 1.5)),
+    compat: opt(fc.record({
+      absentZero: fc.boolean(),
+      clamp: fc.option(fc.constantFrom(1e-7 as const, 2e-7 as const, 1e5 as const), { nil: undefined }),
+      gammaAfterMean: fc.boolean(),
+      meanOverAll: fc.boolean(),
+    })),
+    weightType: opt(fc.constantFrom('square' as const, 'simple' as const, 'uniform' as const)),
     terms: fc.array(
       fc.record({
-        loss: fc.constantFrom<TermName>('crossEntropy', 'dice', 'iou', 'tversky', 'focal', 'binaryCrossEntropy'),
+        loss: fc.constantFrom<TermName>('crossEntropy', 'dice', 'iou', 'tversky', 'focal', 'binaryCrossEntropy', 'generalizedDice'),
         weight: real(0, 2),
         own: fc.nat(7),
       }),
@@ -110,7 +120,7 @@ export function paramsArb(config: { extreme?: boolean; conditioned?: boolean } =
 export interface Built {
   p: Params;
   /** the segloss method */
-  method: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'combined';
+  method: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'generalizedDice' | 'combined';
   input: Float32Array;
   target: Float32Array | InstanceType<(typeof INDEX_CTORS)[keyof typeof INDEX_CTORS]>;
   /** options without shape, layout, grad and out */
@@ -173,6 +183,7 @@ export function build(p: Params): Built {
       if (p.weight) options.weight = vec(p.weight);
       if (p.fromLogits !== undefined) options.fromLogits = p.fromLogits;
       probabilities = p.fromLogits === false;
+      if (p.compat?.meanOverAll) options.meanOver = 'all';
       limit = Math.max(C, 2);
       break;
     case 'focalSigmoid':
@@ -207,7 +218,22 @@ export function build(p: Params): Built {
         if (p.tverskyAlpha !== undefined) options.alpha = p.tverskyAlpha;
         if (p.tverskyBeta !== undefined) options.beta = p.tverskyBeta;
         if (p.gamma !== undefined) options.gamma = p.conditioned ? 1 + p.gamma * (2 / 3) : 0.5 + p.gamma * (2.5 / 3);
+        if (p.compat?.gammaAfterMean && reduction === 'mean') options.gammaAfterMean = true;
       }
+      if (p.compat) {
+        if (p.compat.absentZero) options.absentClasses = 'zero';
+        if (p.compat.clamp !== undefined) options.clampDenominator = p.compat.clamp;
+      }
+      if (!softmaxRegion(p, regionActivation) && C === 1) limit = 2;
+      break;
+    case 'generalizedDice':
+      if (regionActivation !== undefined) options.activation = regionActivation;
+      probabilities = regionActivation === 'none';
+      if (p.weightType !== undefined) options.weightType = p.weightType;
+      if (p.smoothNumerator !== undefined) options.smoothNumerator = p.smoothNumerator;
+      if (p.smoothDenominator !== undefined) options.smoothDenominator = p.smoothDenominator;
+      if (p.perSample !== undefined) options.perSample = p.perSample;
+      if (p.includeBackground !== undefined && (p.includeBackground || C >= 2)) options.includeBackground = p.includeBackground;
       if (!softmaxRegion(p, regionActivation) && C === 1) limit = 2;
       break;
     case 'combined': {
@@ -224,6 +250,13 @@ export function build(p: Params): Built {
         } else if (t.loss === 'focal') {
           if (k & 1 && p.gamma !== undefined) term.gamma = p.gamma;
           limit = Math.min(limit, Math.max(C, 2));
+        } else if (t.loss === 'generalizedDice') {
+          if (k & 1 && p.weightType !== undefined) term.weightType = p.weightType;
+          if (k & 2) term.perSample = false;
+          if (k & 4 && C >= 2) term.includeBackground = false;
+          if (k === 5) term.activation = 'sigmoid';
+          const soft = (term.activation ?? (C > 1 ? 'softmax' : 'sigmoid')) === 'softmax';
+          limit = Math.min(limit, !soft && C === 1 ? 2 : C);
         } else {
           if (k & 1) term.squared = false;
           if (k & 2 && p.smoothDenominator !== undefined) term.smoothDenominator = p.smoothDenominator;
@@ -434,21 +467,26 @@ function referenceOne(b: Built, kind: Kind, o: Record<string, unknown>, x: Float
           sum += l;
         }
       }
-    if (!lab) divisor = N * C * P;
+    if (!lab || o.meanOver === 'all') divisor = N * C * P;
     return finish(sum, divisor, entries);
   }
 
   // region losses
   const activation = (o.activation as string | undefined) ?? (C > 1 ? 'softmax' : 'sigmoid');
-  const squared = kind === 'tversky' ? false : ((o.squared as boolean | undefined) ?? true);
-  const sn = (o.smoothNumerator as number | undefined) ?? 0;
-  const sd = (o.smoothDenominator as number | undefined) ?? 1e-6;
+  const squared = kind === 'tversky' || kind === 'generalizedDice' ? false : ((o.squared as boolean | undefined) ?? true);
+  const sn = (o.smoothNumerator as number | undefined) ?? (kind === 'generalizedDice' ? 1e-5 : 0);
+  const sd = (o.smoothDenominator as number | undefined) ?? (kind === 'generalizedDice' ? 1e-5 : 1e-6);
   const perSample = (o.perSample as boolean | undefined) ?? true;
   const first = ((o.includeBackground as boolean | undefined) ?? true) ? 0 : 1;
   const weight = w('weight', 1);
   const ta = kind === 'tversky' ? ((o.alpha as number | undefined) ?? 0.5) : 0;
   const tb = kind === 'tversky' ? ((o.beta as number | undefined) ?? 0.5) : 0;
   const tg = kind === 'tversky' ? ((o.gamma as number | undefined) ?? 1) : 1;
+  const after = o.gammaAfterMean === true;
+  const absentZero = o.absentClasses === 'zero';
+  const clamp = (o.clampDenominator as number | undefined) ?? 0;
+  const gd = kind === 'generalizedDice';
+  const weightType = (o.weightType as string | undefined) ?? 'square';
   const offset = activation !== 'softmax' && C === 1 ? 1 : 0;
   const rows = perSample ? N : 1;
   const stats = new Float64Array(rows * C * 3);
@@ -469,20 +507,48 @@ function referenceOne(b: Built, kind: Kind, o: Record<string, unknown>, x: Float
   let sum = 0;
   let wsum = 0;
   const entries: number[] = [];
+  if (gd) {
+    // MONAI GeneralizedDiceLoss: w from the target sums; an infinite w becomes the row's largest finite w, else 0
+    for (let r = 0; r < rows; r++) {
+      const w = Array.from({ length: C }, (_, c) => {
+        const G = stats[(r * C + c) * 3 + 2];
+        return weightType === 'uniform' ? 1 : weightType === 'simple' ? 1 / G : 1 / (G * G);
+      }).slice(first);
+      const largest = Math.max(0, ...w.filter(Number.isFinite));
+      let num = sn;
+      let den = sd;
+      for (let c = first; c < C; c++) {
+        const wc = Number.isFinite(w[c - first]) ? w[c - first] : largest;
+        const [I, Sp, Sg] = stats.subarray((r * C + c) * 3, (r * C + c) * 3 + 3);
+        num += 2 * wc * I;
+        den += wc * (Sp + Sg);
+      }
+      const l = 1 - num / den;
+      entries.push(l);
+      sum += l;
+      wsum += 1;
+    }
+    return finish(sum, wsum, entries);
+  }
   for (let r = 0; r < rows; r++)
     for (let c = first; c < C; c++) {
       const [I, Sp, Sg] = stats.subarray((r * C + c) * 3, (r * C + c) * 3 + 3);
       let l: number;
-      if (kind === 'dice') l = 1 - (2 * I + sn) / (Sp + Sg + sd);
-      else if (kind === 'iou') l = 1 - (I + sn) / (Sp + Sg - I + sd);
+      if (absentZero && Sg === 0) l = 0;
+      else if (kind === 'dice') l = 1 - (2 * I + sn) / Math.max(Sp + Sg + sd, clamp);
+      else if (kind === 'iou') l = 1 - (I + sn) / Math.max(Sp + Sg - I + sd, clamp);
       else {
-        const base = 1 - (I + sn) / (I + ta * (Sp - I) + tb * (Sg - I) + sd);
-        l = tg === 1 ? base : base > 0 ? base ** tg : 0;
+        const base = 1 - (I + sn) / Math.max(I + ta * (Sp - I) + tb * (Sg - I) + sd, clamp);
+        l = tg === 1 || after ? base : base > 0 ? base ** tg : 0;
       }
       entries.push(weight[c] * l);
       sum += weight[c] * l;
       wsum += weight[c];
     }
+  if (after && tg !== 1) {
+    const m = wsum > 0 ? sum / wsum : 0;
+    return { total: m > 0 ? m ** tg : 0 };
+  }
   return finish(sum, wsum, entries);
 }
 

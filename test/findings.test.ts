@@ -521,7 +521,7 @@ describe.each(BACKENDS)('WasmArray and `using` (%s)', (backend) => {
     {
       using a = seg.alloc(Float32Array, 1000);
       ptr = a.ptr;
-      escaped = a as never;
+      escaped = a;
       expect(a.isFreed).toBe(false);
       a.view.fill(1);
     }

@@ -314,7 +314,8 @@ function numericOptions(b: Built): { name: string; set: (value: number) => Recor
     case 'focalSigmoid': scalar('gamma'); scalar('alpha'); break;
     case 'focalSoftmax': scalar('gamma'); scalar('alpha'); vector('alpha'); break;
     case 'tversky': scalar('alpha'); scalar('beta'); scalar('gamma'); // falls through
-    case 'dice': case 'iou': vector('weight'); scalar('smoothNumerator'); scalar('smoothDenominator'); break;
+    case 'dice': case 'iou': vector('weight'); scalar('smoothNumerator'); scalar('smoothDenominator'); scalar('clampDenominator'); break;
+    case 'generalizedDice': scalar('smoothNumerator'); scalar('smoothDenominator'); break;
     case 'combined': {
       const terms = o.terms as Record<string, unknown>[];
       list.push({ name: 'terms[0].weight', set: (value) => ({ ...optionsOf(b), terms: [{ ...terms[0], weight: value }, ...terms.slice(1)] }) });
@@ -387,7 +388,8 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
     mutate: (b, v, pick, rand) => {
       const T = b.target.constructor as typeof Int32Array;
       const ig = (b.options.ignoreIndex as number | undefined) ??
-        (['crossEntropy', 'focalSoftmax', 'focalSigmoid'].includes(b.p.kind) ? -100 : undefined);
+        // combined: a crossEntropy or focal term ignores -100 by default, so -100 may be valid there
+        (['crossEntropy', 'focalSoftmax', 'focalSigmoid', 'combined'].includes(b.p.kind) ? -100 : undefined);
       const dtypeLimit = { Uint8Array: [0, 255], Int8Array: [-128, 127], Uint16Array: [0, 65535], Int16Array: [-32768, 32767], Int32Array: [-(2 ** 31), 2 ** 31 - 1], Uint32Array: [0, 2 ** 32 - 1] }[T.name]!;
       const cap = b.p.kind === 'binaryCrossEntropy' || b.p.kind === 'focalSigmoid' || (b.C === 1 && b.method !== 'crossEntropy') ? Math.max(b.C, 2) : b.C;
       const candidates = [cap, cap + 1, 100, 127, 255, 256, 1000, 65535, 2 ** 31 - 1, -1, -2, -100, -128, -(2 ** 31)]
@@ -417,7 +419,7 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
       const list = numericOptions(b);
       const target = choose(list, pick);
       let value = choose([NaN, Infinity, -Infinity, 1e39, -1e39, 3.5e38], pick >> 3);
-      if ((target.name === 'smoothNumerator' || target.name === 'smoothDenominator') && Number.isFinite(value)) value = NaN;
+      if ((target.name === 'smoothNumerator' || target.name === 'smoothDenominator' || target.name === 'clampDenominator') && Number.isFinite(value)) value = NaN;
       if (b.p.kind === 'focalSigmoid' && target.name === 'alpha' && value < 0 && Number.isFinite(value)) value = -Infinity;
       return { label: `${target.name} = ${value}`, run: run(v, b, b.input, b.target, target.set(value)) };
     },
@@ -438,7 +440,9 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
       if (k === 'focalSigmoid') variants.push(['sigmoid alpha 1.5', { ...o, alpha: 1.5 }]);
       if (k === 'focalSoftmax') variants.push(['softmax alpha -1', { ...o, alpha: -1 }], ['softmax alpha wrong length', { ...o, alpha: new Array(C + 2).fill(1) }]);
       if (k === 'tversky') variants.push(['tversky alpha -0.1', { ...o, alpha: -0.1 }], ['tversky beta -1', { ...o, beta: -1 }]);
-      if (k === 'dice' || k === 'iou' || k === 'tversky') {
+      if (k === 'dice' || k === 'iou' || k === 'tversky') variants.push(['clampDenominator -1e-7', { ...o, clampDenominator: -1e-7 }]);
+      if (k === 'tversky' && o.reduction !== 'mean') variants.push(["gammaAfterMean without 'mean'", { ...o, gammaAfterMean: true }]);
+      if (k === 'dice' || k === 'iou' || k === 'tversky' || k === 'generalizedDice') {
         variants.push(['smoothDenominator -1', { ...o, smoothDenominator: -1 }], ['smoothDenominator -1e-6', { ...o, smoothDenominator: -1e-6 }]);
         if (C === 1) variants.push(['includeBackground false with C = 1', { ...o, includeBackground: false }]);
       }
@@ -456,7 +460,7 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
         y[at] = bad;
         return { label: `dense target[${at}] = ${bad}`, run: run(v, b, b.input, y, optionsOf(b)) };
       }
-      const region = b.p.kind === 'dice' || b.p.kind === 'iou' || b.p.kind === 'tversky';
+      const region = b.p.kind === 'dice' || b.p.kind === 'iou' || b.p.kind === 'tversky' || b.p.kind === 'generalizedDice';
       const x = Float32Array.from(b.input, (z) => 1 / (1 + Math.exp(-z)));
       x[at] = bad;
       if (region) return { label: `activation 'none', input[${at}] = ${bad}`, run: run(v, b, x, b.target, { ...optionsOf(b), activation: 'none' }) };
@@ -487,7 +491,10 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
       if (k === 'crossEntropy') variants.push(['weight', 2], ['weight', 'abc'], ['labelSmoothing', '0.1'], ['labelSmoothing', true]);
       if (k === 'binaryCrossEntropy') variants.push(['posWeight', '3'], ['posWeight', { length: b.C }], ['fromLogits', 0], ['weight', 1]);
       if (k === 'focalSigmoid' || k === 'focalSoftmax') variants.push(['gamma', '2'], ['alpha', 'x'], ['activation', 'relu'], ['gamma', null]);
-      if (k === 'dice' || k === 'iou' || k === 'tversky') variants.push(['squared', 1], ['perSample', 'no'], ['includeBackground', 0], ['activation', 'softplus'], ['smoothDenominator', '1'], ['weight', 1]);
+      if (k === 'dice' || k === 'iou' || k === 'tversky') variants.push(['squared', 1], ['perSample', 'no'], ['includeBackground', 0], ['activation', 'softplus'], ['smoothDenominator', '1'], ['weight', 1], ['absentClasses', 'none'], ['clampDenominator', '1e-7']);
+      if (k === 'tversky') variants.push(['gammaAfterMean', 1]);
+      if (k === 'binaryCrossEntropy') variants.push(['meanOver', 'every']);
+      if (k === 'generalizedDice') variants.push(['weightType', 'cube'], ['perSample', 'no'], ['activation', 'softplus'], ['smoothNumerator', '0'], ['weight', [1]]);
       if (k === 'combined') variants.push(['terms', 'dice'], ['terms', []], ['terms', [{ loss: 'lovasz' }]], ['terms', [null]], ['terms', [{ loss: 'dice', weight: [1, 2] }]]);
       const [key, value] = choose(variants, pick);
       const message = key === 'terms' && Array.isArray(value) && (value[0] as { weight?: unknown })?.weight !== undefined ? /classWeight/ : undefined;

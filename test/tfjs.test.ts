@@ -64,6 +64,13 @@ describe('values and gradients equal segloss', () => {
       (a, b) => seg.tversky(a, b, { ...opts, alpha: 0.3, beta: 0.7, gamma: 1.5 })],
     ['combined CE + dice', () => losses.combined({ terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] }),
       (a, b) => seg.combined(a, b, { ...opts, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] })],
+    ['generalizedDice', () => losses.generalizedDice(), (a, b) => seg.generalizedDice(a, b, opts)],
+    ['generalizedDice simple, pooled, sum', () => losses.generalizedDice({ weightType: 'simple', perSample: false, reduction: 'sum' }),
+      (a, b) => seg.generalizedDice(a, b, { ...opts, weightType: 'simple', perSample: false, reduction: 'sum' })],
+    ['tversky smp compat', () => losses.tversky({ gamma: 2, gammaAfterMean: true, absentClasses: 'zero', clampDenominator: 1e-7, perSample: false }),
+      (a, b) => seg.tversky(a, b, { ...opts, gamma: 2, gammaAfterMean: true, absentClasses: 'zero', clampDenominator: 1e-7, perSample: false })],
+    ['combined CE + generalizedDice', () => losses.combined({ terms: [{ loss: 'crossEntropy' }, { loss: 'generalizedDice', weight: 0.5 }] }),
+      (a, b) => seg.combined(a, b, { ...opts, terms: [{ loss: 'crossEntropy' }, { loss: 'generalizedDice', weight: 0.5 }] })],
   ];
 
   const targets: [string, () => tf.Tensor, Int32Array | Float32Array][] = [

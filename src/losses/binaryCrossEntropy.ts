@@ -1,5 +1,5 @@
 // Sigmoid binary cross entropy, PyTorch F.binary_cross_entropy_with_logits / F.binary_cross_entropy.
-import { boolean, ignoreIndex, perClass, scalarOrPerClass } from '../schema.js';
+import { boolean, ignoreIndex, oneOf, perClass, scalarOrPerClass } from '../schema.js';
 import { REDUCTION, defineLoss } from './define.js';
 import { runSigmoid } from './sigmoid.js';
 
@@ -12,12 +12,14 @@ export const binaryCrossEntropy = defineLoss({
     weight: perClass('per-channel weights, finite and >= 0', 'channel'),
     fromLogits: boolean(true, 'false: the input holds probabilities, log clamped at -100 as in PyTorch'),
     ignoreIndex: ignoreIndex(undefined, 'label whose pixels drop out (index targets)', 'none'),
+    meanOver: oneOf(['kept', 'all'], 'kept',
+      "'mean' divides by the kept elements, or 'all' elements, ignored ones included (smp SoftBCEWithLogitsLoss)"),
   },
   run(call, s) {
     if (!s.fromLogits) call.checkRange('input', call.input, 0, 1);
     return runSigmoid(call, {
       kernel: s.fromLogits ? 'bceLogits' : 'bceProbabilities',
-      reduction: s.reduction, ignoreIndex: s.ignoreIndex, posWeight: s.posWeight, weight: s.weight,
+      reduction: s.reduction, ignoreIndex: s.ignoreIndex, posWeight: s.posWeight, weight: s.weight, meanOverAll: s.meanOver === 'all',
     });
   },
 });

@@ -50,6 +50,9 @@ const schema = {
           throw new TypeError(`terms[${i}].weight is the term's coefficient, a number, got ${show(weight)}; a loss's per-class weights go in classWeight`);
         }
         const factor = weight === undefined ? 1 : checkNumber(`terms[${i}].weight`, weight, -Infinity, Infinity, true);
+        if (classWeight !== undefined && !('weight' in def.schema)) {
+          throw new TypeError(`terms[${i}].classWeight: ${def.name} takes no per-class weight`);
+        }
         const allowed = Object.keys(def.schema).filter((k) => !TERM_CALL_KEYS.includes(k) && k !== 'weight');
         checkKeys(own, allowed, `combined terms[${i}], ${def.name}`);
         const options: Record<string, unknown> = { ...own, reduction: env.settings.reduction };

@@ -6,10 +6,11 @@ import { binaryCrossEntropy } from './binaryCrossEntropy.js';
 import { crossEntropy } from './crossEntropy.js';
 import { dice } from './dice.js';
 import { focal } from './focal.js';
+import { generalizedDice } from './generalizedDice.js';
 import { iou } from './iou.js';
 import { tversky } from './tversky.js';
 
-export const LOSSES = { crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky } as const;
+export const LOSSES = { crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, generalizedDice } as const;
 
 export type LossName = keyof typeof LOSSES;
 export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];

@@ -27,9 +27,14 @@ export const REGION_SCHEMA = {
     }),
   ignoreIndex: ignoreIndex(undefined, 'label whose pixels drop out (index targets)', 'none'),
   weight: perClass('per-class weights of the class mean, finite and >= 0'),
+  absentClasses: oneOf(['score', 'zero'], 'score',
+    "'zero': loss 0 for a (sample, class) whose target sum is 0, still counted in the mean (smp)"),
+  clampDenominator: number({ default: 0, min: 0, doc: "the score's denominator becomes max(denominator, clampDenominator) (smp's eps)" }),
 } satisfies Schema;
 
-export type RegionOptionSettings = Settings<typeof REGION_SCHEMA> & { alpha?: number; beta?: number; gamma?: number };
+export type RegionOptionSettings = Settings<typeof REGION_SCHEMA> & {
+  alpha?: number; beta?: number; gamma?: number; gammaAfterMean?: boolean;
+};
 
 const STATS: Record<string, KernelName> = {
   softmax: 'regionStatsSoftmax', sigmoid: 'regionStatsSigmoid', none: 'regionStatsProbabilities',
@@ -51,14 +56,34 @@ export function regionSettings(kind: RegionKind, s: RegionOptionSettings): Regio
     alpha: s.alpha ?? 0,
     beta: s.beta ?? 0,
     gamma: s.gamma ?? 1,
+    absentZero: s.absentClasses === 'zero',
+    clamp: s.clampDenominator,
+    gammaAfterMean: s.gammaAfterMean ?? false,
   };
+}
+
+/** What the statistics and gradient passes of a region loss need. */
+export interface RegionPass {
+  activation: 'softmax' | 'sigmoid' | 'none';
+  ignoreIndex: number | undefined;
+  squared: boolean;
+}
+
+/** The finishing step: per-(sample, class) statistics (I, Sp, Sg) in f64 to the loss and the
+ *  gradient coefficients A = dL/dI, B = dL/dSp. */
+export type RegionFinish = (stats: Float64Array, N: number, C: number) => RegionResult;
+
+/** Dice, IoU and Tversky: runRegion with finishRegion. */
+export function runRegionLoss(call: Call, kind: RegionKind, s: RegionOptionSettings): LossResult {
+  const settings = regionSettings(kind, s);
+  return runRegion(call, { activation: s.activation, ignoreIndex: s.ignoreIndex, squared: settings.squared },
+    (stats, N, C) => finishRegion(stats, N, C, settings));
 }
 
 /** A region loss: the statistics pass, the finishing step, then (with a gradient) the gradient pass,
  *  which reads the probabilities the statistics pass left in the gradient. */
-export function runRegion(call: Call, kind: RegionKind, s: RegionOptionSettings): LossResult {
+export function runRegion(call: Call, s: RegionPass, finish: RegionFinish): LossResult {
   const { N, C, nhwc } = call.g;
-  const settings = regionSettings(kind, s);
   const index = call.targetKind === 'index';
   // a single sigmoid channel is binary: its index map holds 0 and 1, and g = [t == 1]
   const labelOffset = s.activation !== 'softmax' && C === 1 ? 1 : 0;
@@ -68,12 +93,12 @@ export function runRegion(call: Call, kind: RegionKind, s: RegionOptionSettings)
   const grad = call.gradient();
   const stats = call.stats(N * C * 3);
   const fixed = {
-    C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +settings.squared, prior: 0, factor: 0,
+    C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +s.squared, prior: 0, factor: 0,
   };
   const targets = { labels: index, dense: !index };
   call.pass({ ...targets, grad }, (w) =>
     call.kernel(STATS[s.activation], { ...fixed, ...w, stats: stats.ptr + w.n * C * 24, coefA: 0, coefB: 0 }));
-  const done = finishRegion(stats.read(), N, C, settings);
+  const done = finish(stats.read(), N, C);
   if (!grad) return { loss: done.loss };
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
@@ -95,6 +120,12 @@ export interface RegionSettings {
   alpha: number;
   beta: number;
   gamma: number;
+  /** absentClasses 'zero': loss 0 (and no gradient) where the target sum is 0 */
+  absentZero: boolean;
+  /** clampDenominator: the score's denominator is max(den, clamp), with no derivative through it when clamped */
+  clamp: number;
+  /** Tversky: γ applies to the reduced mean instead of each score */
+  gammaAfterMean: boolean;
 }
 export interface RegionResult {
   loss: number | Float32Array;
@@ -103,29 +134,35 @@ export interface RegionResult {
   coefB: Float32Array;
 }
 
-/** Loss of one score and its derivatives with respect to I and Sp. */
-function scoreLoss(s: RegionSettings, I: number, Sp: number, Sg: number): [number, number, number] {
+/** Loss of one score and its derivatives with respect to I and Sp. A denominator below `clamp` is
+ *  replaced by `clamp`, a constant: no derivative flows through it then. */
+function scoreLoss(s: RegionSettings, I: number, Sp: number, Sg: number, gamma: number): [number, number, number] {
   if (s.kind === 'dice') {
     const num = 2 * I + s.sn;
-    const den = Sp + Sg + s.sd;
-    return [1 - num / den, -2 / den, num / (den * den)];
+    let den = Sp + Sg + s.sd;
+    const free = !(den < s.clamp);
+    if (!free) den = s.clamp;
+    return [1 - num / den, -2 / den, free ? num / (den * den) : 0];
   }
   if (s.kind === 'iou') {
     const num = I + s.sn;
     const den = Sp + Sg - I + s.sd;
+    if (den < s.clamp) return [1 - num / s.clamp, -1 / s.clamp, 0];
     return [1 - num / den, -(den + num) / (den * den), num / (den * den)];
   }
   const num = I + s.sn;
-  const den = I + s.alpha * (Sp - I) + s.beta * (Sg - I) + s.sd;
+  let den = I + s.alpha * (Sp - I) + s.beta * (Sg - I) + s.sd;
+  const free = !(den < s.clamp);
+  if (!free) den = s.clamp;
   const score = num / den;
-  const dScoreDI = (den - num * (1 - s.alpha - s.beta)) / (den * den);
-  const dScoreDSp = (-num * s.alpha) / (den * den);
+  const dScoreDI = free ? (den - num * (1 - s.alpha - s.beta)) / (den * den) : 1 / den;
+  const dScoreDSp = free ? (-num * s.alpha) / (den * den) : 0;
   const base = 1 - score;
   let loss = base;
   let slope = -1; // d loss / d score
-  if (s.gamma !== 1) {
-    loss = base > 0 ? base ** s.gamma : 0;
-    slope = base > 0 ? -s.gamma * base ** (s.gamma - 1) : 0;
+  if (gamma !== 1) {
+    loss = base > 0 ? base ** gamma : 0;
+    slope = base > 0 ? -gamma * base ** (gamma - 1) : 0;
   }
   return [loss, slope * dScoreDI, slope * dScoreDSp];
 }
@@ -145,7 +182,8 @@ export function finishRegion(stats: Float64Array, N: number, C: number, s: Regio
   for (let r = 0; r < rows; r++) {
     for (let c = first; c < C; c++) {
       const o = (r * C + c) * 3;
-      const [loss, a, b] = scoreLoss(s, pooled[o], pooled[o + 1], pooled[o + 2]);
+      const absent = s.absentZero && pooled[o + 2] === 0;
+      const [loss, a, b] = absent ? [0, 0, 0] : scoreLoss(s, pooled[o], pooled[o + 1], pooled[o + 2], s.gammaAfterMean ? 1 : s.gamma);
       const w = s.weight ? s.weight[c] : 1;
       losses[r * kept + c - first] = w * loss;
       total += w * loss;
@@ -161,6 +199,12 @@ export function finishRegion(stats: Float64Array, N: number, C: number, s: Regio
     loss = total * scale;
   } else if (s.reduction === 'none') {
     loss = Float32Array.from(losses);
+  }
+  if (s.gammaAfterMean && s.gamma !== 1) {
+    // smp's TverskyLoss: (mean loss)^γ, clamped as the per-score form (0 with zero slope unless > 0)
+    const m = loss as number;
+    loss = m > 0 ? m ** s.gamma : 0;
+    scale *= m > 0 ? s.gamma * m ** (s.gamma - 1) : 0;
   }
   const coefA = new Float32Array(N * C);
   const coefB = new Float32Array(N * C);

@@ -12,6 +12,8 @@ export interface SigmoidParams {
   weight?: Float32Array;
   gamma?: number;
   alpha?: number;
+  /** 'mean' divides by every element, ignored ones included */
+  meanOverAll?: boolean;
 }
 
 export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
@@ -21,8 +23,12 @@ export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
   const posWeight = call.putF32(p.posWeight ?? ones(C));
   const weight = call.putF32(p.weight ?? ones(C));
   let divisor = call.input.length;
-  if (index) divisor = call.labels(Math.max(C, 2), p.ignoreIndex).kept * C; // kept elements
-  else call.checkRange('target', call.target, 0, 1);
+  if (index) {
+    const kept = call.labels(Math.max(C, 2), p.ignoreIndex).kept;
+    if (!p.meanOverAll) divisor = kept * C; // kept elements
+  } else {
+    call.checkRange('target', call.target, 0, 1);
+  }
   const grad = call.gradient();
   const losses = p.reduction === 'none' ? call.perPixelLosses('element') : undefined;
   const scale = Call.scale(p.reduction, divisor);

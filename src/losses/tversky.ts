@@ -1,7 +1,8 @@
 // Tversky loss, focal Tversky when gamma != 1: per (sample, class)
-// (1 - (I + sn) / (I + α(Sp - I) + β(Sg - I) + sd))^γ, always on plain sums.
-import { number } from '../schema.js';
-import { REGION_SCHEMA, runRegion } from './region.js';
+// (1 - (I + sn) / (I + α(Sp - I) + β(Sg - I) + sd))^γ, always on plain sums; with gammaAfterMean
+// (smp) γ applies to the mean instead.
+import { boolean, depends, number } from '../schema.js';
+import { REGION_SCHEMA, runRegionLoss } from './region.js';
 import { defineLoss } from './define.js';
 
 export const tversky = defineLoss({
@@ -12,6 +13,14 @@ export const tversky = defineLoss({
     alpha: number({ default: 0.5, min: 0, doc: 'weight of false positives' }),
     beta: number({ default: 0.5, min: 0, doc: 'weight of false negatives' }),
     gamma: number({ default: 1, min: 0, doc: 'focal exponent of the loss' }),
+    gammaAfterMean: depends<boolean, boolean>("true: γ applies to the mean, (mean (1 - T))^γ, as smp's TverskyLoss; needs reduction 'mean'", 'false',
+      (v, name, env) => {
+        const after = boolean(false, '').parse(v, name, env);
+        if (after && env.settings.reduction !== 'mean') {
+          throw new TypeError(`gammaAfterMean: true needs reduction 'mean', got ${JSON.stringify(env.settings.reduction)}`);
+        }
+        return after;
+      }),
   },
-  run: (call, s) => runRegion(call, 'tversky', s),
+  run: (call, s) => runRegionLoss(call, 'tversky', s),
 });

@@ -7,6 +7,7 @@ export const binaryCrossEntropy: LossCases = {
   parity: [
     { name: 'binaryCrossEntropy dense posWeight', run: (s, x, o, d) => s.binaryCrossEntropy(x, d.dense, { ...o, posWeight: d.weight, weight: d.weight }) },
     { name: 'binaryCrossEntropy index ignore', run: (s, x, o, d) => s.binaryCrossEntropy(x, d.bin, { ...o, ignoreIndex: 7 }) },
+    { name: 'binaryCrossEntropy meanOver all', run: (s, x, o, d) => s.binaryCrossEntropy(x, d.bin, { ...o, ignoreIndex: 7, meanOver: 'all' }) },
     {
       name: 'binaryCrossEntropy probabilities',
       run: (s, _x, o, d) => s.binaryCrossEntropy(d.probs, d.soft, { ...o, fromLogits: false, posWeight: 1.5, reduction: 'none' }),
@@ -14,6 +15,10 @@ export const binaryCrossEntropy: LossCases = {
   ],
   gradcheck: [
     { name: 'binaryCrossEntropy posWeight', run: (s, x, o, d) => s.binaryCrossEntropy(x, d.dense, { ...o, posWeight: [3, 1, 0.5], weight: d.weight }) },
+    {
+      name: 'binaryCrossEntropy meanOver all',
+      run: (s, x, o, d) => s.binaryCrossEntropy(x, d.bin, { ...o, shape: [d.N, 1, d.P * d.C], ignoreIndex: 255, meanOver: 'all' }),
+    },
     { name: 'binaryCrossEntropy probabilities', at: 'probs', run: (s, x, o, d) => s.binaryCrossEntropy(x, d.soft, { ...o, fromLogits: false, posWeight: 2 }) },
   ],
   zeroCopy: [{ name: 'binaryCrossEntropy', target: 'dense', run: (s, x, t, o) => s.binaryCrossEntropy(x, t, o) }],
@@ -26,6 +31,7 @@ export const binaryCrossEntropy: LossCases = {
       message: /target\[4\] = 2 is out of range: labels must be in \{0, 1\}/,
     },
     { name: 'posWeight of a wrong length', run: (s) => s.binaryCrossEntropy(x, dense, { shape, posWeight: [1, 2, 3, 4] }), type: RangeError, message: /posWeight must have one entry per channel \(C = 3\), got length 4/ },
+    { name: 'bad meanOver', run: (s) => s.binaryCrossEntropy(x, dense, { shape, meanOver: 'every' as never }), type: TypeError, message: /meanOver must be one of "kept", "all", got "every"/ },
     { name: 'negative posWeight', run: (s) => s.binaryCrossEntropy(x, dense, { shape, posWeight: -1 }), type: RangeError, message: /posWeight must be a finite number >= 0, got -1/ },
     {
       name: 'probability out of [0, 1]',

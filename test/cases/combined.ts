@@ -29,6 +29,12 @@ export const combined: LossCases = {
   ],
   memory: [(s, x, t, shape) => s.combined(x, t, { shape, ignoreIndex: 255, grad: true, terms: [{ loss: 'crossEntropy' }, { loss: 'iou' }] })],
   errors: [
+    {
+      name: 'combined classWeight for generalizedDice',
+      run: (s) => s.combined(x, t, { shape, terms: [{ loss: 'generalizedDice', classWeight: [1, 2, 3] } as never] }),
+      type: TypeError,
+      message: /terms\[0\]\.classWeight: generalizedDice takes no per-class weight/,
+    },
     { name: 'combined without terms', run: (s) => s.combined(x, t, { shape, terms: [] }), type: TypeError, message: /terms must be a non-empty array/ },
     { name: 'combined with an unknown loss', run: (s) => s.combined(x, t, { shape, terms: [{ loss: 'lovasz' as never }] }), type: TypeError, message: /terms\[0\]\.loss must be one of .* got lovasz/ },
     {

@@ -12,9 +12,14 @@ export const dice: LossCases = {
         s.dice(x, d.dense, { ...o, squared: false, perSample: false, weight: d.weight, smoothNumerator: 1, smoothDenominator: 1 }),
     },
     { name: 'dice sigmoid', run: (s, x, o, d) => s.dice(x, d.dense, { ...o, activation: 'sigmoid', reduction: 'none' }) },
+    {
+      name: 'dice absent zero clamp',
+      run: (s, x, o, d) => s.dice(x, d.t, { ...o, absentClasses: 'zero', clampDenominator: 0.5, ignoreIndex: 255, reduction: 'none' }),
+    },
   ],
   gradcheck: [
     { name: 'dice squared', run: (s, x, o, d) => s.dice(x, d.t, { ...o, ignoreIndex: 255 }) },
+    { name: 'dice clamp acting', run: (s, x, o, d) => s.dice(x, d.t, { ...o, squared: false, clampDenominator: 4, ignoreIndex: 255 }) },
     {
       name: 'dice unsquared batch sigmoid',
       run: (s, x, o, d) =>
@@ -24,6 +29,8 @@ export const dice: LossCases = {
   zeroCopy: [{ name: 'dice', target: 'index', peakMemory: true, run: (s, x, t, o) => s.dice(x, t, { ...o, ignoreIndex: 255 }) }],
   memory: [(s, x, t, shape) => s.dice(x, t, { shape, ignoreIndex: 255, grad: true })],
   errors: [
+    { name: 'bad absentClasses', run: (s) => s.dice(x, t, { shape, absentClasses: 'skip' as never }), type: TypeError, message: /absentClasses must be one of "score", "zero", got "skip"/ },
+    { name: 'gammaAfterMean on dice', run: (s) => s.dice(x, t, { shape, gammaAfterMean: true } as never), type: TypeError, message: /dice: unknown option 'gammaAfterMean'/ },
     { name: 'non-finite weight', run: (s) => s.dice(x, t, { shape, weight: [1, 1, NaN] }), type: RangeError, message: /weight\[2\] must be a finite number >= 0, got NaN/ },
     { name: 'bad activation', run: (s) => s.dice(x, t, { shape, activation: 'relu' as never }), type: TypeError, message: /activation must be one of "softmax", "sigmoid", "none", got "relu"/ },
     {

@@ -7,6 +7,7 @@ import { combined } from './combined.js';
 import { crossEntropy } from './crossEntropy.js';
 import { dice } from './dice.js';
 import { focal } from './focal.js';
+import { generalizedDice } from './generalizedDice.js';
 import { iou } from './iou.js';
 import { tversky } from './tversky.js';
 import type { LossCases, ParityData } from './types.js';
@@ -15,7 +16,9 @@ import { labels } from '../helpers.js';
 export { CALL_ERRORS } from './call.js';
 export type * from './types.js';
 
-export const CASES: Record<LossName | 'combined', LossCases> = { crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, combined };
+export const CASES: Record<LossName | 'combined', LossCases> = {
+  crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, generalizedDice, combined,
+};
 
 /** Every table's `key` cases, in registry order, with the loss each belongs to. */
 export function casesOf<K extends keyof LossCases>(key: K): { loss: string; case: LossCases[K][number] }[] {

@@ -1,5 +1,5 @@
 // iou's cases (see ./types.ts for what each suite does with them).
-import type { LossCases } from './types.js';
+import { type LossCases, bad } from './types.js';
 
 export const iou: LossCases = {
   parity: [
@@ -7,11 +7,19 @@ export const iou: LossCases = {
     { name: 'iou no background', multiClass: true, run: (s, x, o, d) => s.iou(x, d.t16, { ...o, includeBackground: false, ignoreIndex: 255 }) },
   ],
   gradcheck: [
+    { name: 'iou clamp acting', run: (s, x, o, d) => s.iou(x, d.t, { ...o, squared: false, clampDenominator: 4, ignoreIndex: 255 }) },
     { name: 'iou no background weight', run: (s, x, o, d) => s.iou(x, d.t, { ...o, includeBackground: false, weight: d.weight, ignoreIndex: 255 }) },
     { name: 'iou probabilities', at: 'probs', run: (s, x, o, d) => s.iou(x, d.dense, { ...o, activation: 'none' }) },
   ],
   zeroCopy: [{ name: 'iou', target: 'index', peakMemory: true, run: (s, x, t, o) => s.iou(x, t, { ...o, ignoreIndex: 255 }) }],
   memory: [],
   // iou's options are region options: their errors are in ./dice.ts; the call's in ./call.ts (via iou too)
-  errors: [],
+  errors: [
+    {
+      name: 'negative clampDenominator',
+      run: (s) => s.iou(bad.x, bad.t, { shape: bad.shape, clampDenominator: -1e-7 }),
+      type: RangeError,
+      message: /clampDenominator must be a finite number >= 0, got -1e-7/,
+    },
+  ],
 };
