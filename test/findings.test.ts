@@ -10,6 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { init, type Segloss } from '../src/index.js';
 import { tfjsLosses } from '../src/tfjs.js';
+import { rng } from './helpers.js';
 
 type BackendName = 'wasm' | 'js';
 const BACKENDS: BackendName[] = ['wasm', 'js'];
@@ -20,18 +21,6 @@ const wasmModule = new WebAssembly.Module(readFileSync(new URL('../build/kernels
 const fresh = (backend: BackendName): Promise<Segloss> =>
   init(backend === 'wasm' ? { backend, wasm: wasmModule } : { backend });
 
-/** Deterministic uniform [0, 1) (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 const randomLogits = (rand: () => number, n: number) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 8);
 const randomLabels = (rand: () => number, n: number, C: number, ignore?: number) =>
   Int32Array.from({ length: n }, () => (ignore !== undefined && rand() < 0.1 ? ignore : Math.floor(rand() * C)));

@@ -4,7 +4,7 @@
 // (plain sums) with its own finishing step.
 import { boolean, number, oneOf } from '../schema.js';
 import { defineLoss } from './define.js';
-import { REGION_SCHEMA, type RegionResult, runRegion } from './region.js';
+import { REGION_SCHEMA, type RegionResult, coefficients, runRegion } from './region.js';
 
 export type WeightType = 'square' | 'simple' | 'uniform';
 
@@ -93,14 +93,5 @@ export function finishGeneralizedDice(stats: Float64Array, N: number, C: number,
   } else if (s.reduction === 'none') {
     loss = Float32Array.from(losses);
   }
-  const coefA = new Float32Array(N * C);
-  const coefB = new Float32Array(N * C);
-  for (let n = 0; n < N; n++) {
-    const r = s.perSample ? n : 0;
-    for (let c = 0; c < C; c++) {
-      coefA[n * C + c] = dI[r * C + c] * scale;
-      coefB[n * C + c] = dSp[r * C + c] * scale;
-    }
-  }
-  return { loss, coefA, coefB };
+  return { loss, ...coefficients(dI, dSp, N, C, s.perSample, scale) };
 }

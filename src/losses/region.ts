@@ -206,14 +206,20 @@ export function finishRegion(stats: Float64Array, N: number, C: number, s: Regio
     loss = m > 0 ? m ** s.gamma : 0;
     scale *= m > 0 ? s.gamma * m ** (s.gamma - 1) : 0;
   }
+  return { loss, ...coefficients(dI, dSp, N, C, s.perSample, scale) };
+}
+
+/** The gradient coefficients per (sample, class) as the kernels read them (f32 [N, C]): dL/dI and dL/dSp
+ *  of each row of scores (one per sample, or one pooled row for every sample), times `scale`. */
+export function coefficients(dI: Float64Array, dSp: Float64Array, N: number, C: number, perSample: boolean, scale: number) {
   const coefA = new Float32Array(N * C);
   const coefB = new Float32Array(N * C);
   for (let n = 0; n < N; n++) {
-    const r = s.perSample ? n : 0;
+    const r = perSample ? n : 0;
     for (let c = 0; c < C; c++) {
       coefA[n * C + c] = dI[r * C + c] * scale;
       coefB[n * C + c] = dSp[r * C + c] * scale;
     }
   }
-  return { loss, coefA, coefB };
+  return { coefA, coefB };
 }
