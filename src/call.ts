@@ -230,10 +230,12 @@ export class Call {
     return list;
   }
 
-  /** Pixels a window holds: its arrays (input, gradient, dense target, losses: 4C bytes a pixel each,
-   *  labels 4) fit the host's window bytes; at least one tile. */
+  /** Pixels a window holds: its arrays fit the host's window bytes (the input, the gradient and a
+   *  dense target take 4C bytes a pixel each, labels and per-pixel losses 4; 'none' losses of a sigmoid
+   *  loss, 4C, may take it over); at least one tile. */
   private get capacity(): number {
-    const perPixel = 16 * this.g.C + 4;
+    const { C } = this.g;
+    const perPixel = 4 * C * (1 + +this.wantGrad + +(this.targetKind === 'dense')) + 8;
     return Math.max(TILE, Math.floor(this.host.windowBytes / perPixel / TILE) * TILE);
   }
 

@@ -11,8 +11,10 @@ import { type ConfusionMatrix, type ConfusionMatrixOptions, type LabelMap, type 
 
 export type Backend = 'wasm' | 'js';
 
-/** The window through which the copying path streams a batch: small enough to stay in cache. */
-const WINDOW_BYTES = 1 << 20;
+/** The window through which the copying path streams a batch: large enough that the bookkeeping of a
+ *  window is negligible, small enough to stay in the last-level cache (measured on voc: 1 MiB windows
+ *  cost 1.2x the zero-copy time, 4 MiB 1.05-1.08x, 32 MiB 1.16-1.19x). */
+const WINDOW_BYTES = 4 << 20;
 
 const ALLOC_TYPES: unknown[] = [Float32Array, Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array, Uint8Array];
 
