@@ -42,6 +42,7 @@ const losses = [
   ['Dice (object class)', 'dice', (s, x, grad) => s.dice(x, target, { shape, grad, squared: false, includeBackground: false })],
   ['IoU (object class)', 'iou', (s, x, grad) => s.iou(x, target, { shape, grad, squared: false, includeBackground: false })],
   ['Tversky 0.3/0.7 (object class)', 'tversky', (s, x, grad) => s.tversky(x, target, { shape, grad, alpha: 0.3, beta: 0.7, includeBackground: false })],
+  ['generalized Dice (1 / G^2 weights)', 'generalizedDice', (s, x, grad) => s.generalizedDice(x, target, { shape, grad })],
   ['0.5 CE + 0.5 Dice', 'combined', (s, x, grad) =>
     s.combined(x, target, { shape, grad, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false, includeBackground: false }] })],
 ];
