@@ -4,6 +4,7 @@ export { softmaxIndex, softmaxDense } from './softmax';
 export { sigmoidLoss } from './sigmoid';
 export { regionStats, regionGrad } from './region';
 export { expArray, logArray, addScaled } from './elementwise';
+export { lovaszSoftmax, lovaszProbabilities, lovaszHinge } from './lovasz';
 
 // First byte TypeScript may use, 16-aligned.
 export function heapBase(): usize {

@@ -8,6 +8,7 @@ export { Segloss } from './segloss.js';
 export { WasmArray } from './memory.js';
 export type { WasmSource } from './kernels.js';
 export type * from './options.js';
+export type { LovaszSoftmaxOptions, LovaszHingeOptions } from './lovasz.js';
 
 export interface InitOptions {
   /** 'wasm' (throws where wasm SIMD is missing), 'js', or unset: wasm where it runs, else js. */

@@ -7,6 +7,7 @@ import { softmaxIndex, softmaxDense } from './fallback/softmax.js';
 import { sigmoidLoss } from './fallback/sigmoid.js';
 import { regionStats, regionGrad } from './fallback/region.js';
 import { expArray, logArray, addScaled } from './fallback/math.js';
+import { lovaszSoftmax, lovaszProbabilities, lovaszHinge } from './fallback/lovasz.js';
 import type { LinearMemory } from './memory.js';
 
 type Kernel = (...args: number[]) => void;
@@ -23,6 +24,10 @@ export interface Kernels {
   expArray: Kernel;
   logArray: Kernel;
   addScaled: Kernel;
+  /** Lovász losses: one argument, the pointer of a LOVASZ_ARGS block (src/abi.ts). */
+  lovaszSoftmax: (args: number) => void;
+  lovaszProbabilities: (args: number) => void;
+  lovaszHinge: (args: number) => void;
 }
 
 export function fallbackKernels(): Kernels {
@@ -43,6 +48,9 @@ export function fallbackKernels(): Kernels {
     expArray: bind(expArray as never),
     logArray: bind(logArray as never),
     addScaled: bind(addScaled as never),
+    lovaszSoftmax: (args) => lovaszSoftmax(heap, args),
+    lovaszProbabilities: (args) => lovaszProbabilities(heap, args),
+    lovaszHinge: (args) => lovaszHinge(heap, args),
   };
 }
 

@@ -10,6 +10,7 @@ import {
   checkKeys, denseHasNoIgnore, filled, geometry, integer, num, oneOf, perClass, requireFinite, targetKind,
 } from './options.js';
 import { type RegionKind, type RegionSettings, finishRegion } from './region.js';
+import { type LovaszHingeOptions, type LovaszSoftmaxOptions, lovaszHinge, lovaszSoftmax } from './lovasz.js';
 
 export type Backend = 'wasm' | 'js';
 
@@ -157,6 +158,16 @@ export class Segloss {
   /** Tversky loss; focal Tversky when gamma != 1. */
   tversky(input: Input, target: TargetInput, options: TverskyOptions): LossResult {
     return this.region('tversky', input, target, options);
+  }
+
+  /** Lovász-softmax (Berman et al. 2018; smp LovaszLoss 'multiclass'): src/lovasz.ts. */
+  lovaszSoftmax(input: Input, target: TargetInput, options: LovaszSoftmaxOptions): LossResult {
+    return lovaszSoftmax(this.kernels, this.arena, input, target, options);
+  }
+
+  /** Lovász-hinge (Berman et al. 2018; smp LovaszLoss 'binary'): src/lovasz.ts. */
+  lovaszHinge(input: Input, target: TargetInput, options: LovaszHingeOptions): LossResult {
+    return lovaszHinge(this.kernels, this.arena, input, target, options);
   }
 
   /** Weighted sum of losses over the same input, e.g. 0.5 crossEntropy + 0.5 dice. */
