@@ -5,7 +5,7 @@ import { FAMILIES } from './runtimes/conformance.mjs';
 
 export interface FixtureCase {
   name: string;
-  fn: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'combined';
+  fn: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'combined' | 'lovaszSoftmax' | 'lovaszHinge';
   reference: string;
   shape: number[];
   input: number[];

@@ -8,10 +8,10 @@
 //   grad: |got - want| <= gradAbs + gradRel |want| elementwise (as a worst ratio <= 1, so NaN fails).
 
 /** The fixture files under test/fixtures/, each `{ cases: [...] }`. */
-export const FAMILIES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined'];
+export const FAMILIES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined', 'lovasz'];
 
 /** Every loss the fixtures must cover. */
-export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'combined'];
+export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'combined', 'lovaszSoftmax', 'lovaszHinge'];
 
 const TYPES = { int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array };
 

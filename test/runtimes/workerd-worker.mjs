@@ -8,8 +8,9 @@ import binaryCrossEntropy from './fixtures/binaryCrossEntropy.json';
 import focal from './fixtures/focal.json';
 import region from './fixtures/region.json';
 import combined from './fixtures/combined.json';
+import lovasz from './fixtures/lovasz.json';
 
-const texts = [crossEntropy, binaryCrossEntropy, focal, region, combined];
+const texts = [crossEntropy, binaryCrossEntropy, focal, region, combined, lovasz];
 
 export default {
   async fetch() {
