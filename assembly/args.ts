@@ -31,5 +31,5 @@
 @unmanaged export class LovaszArgs {
   x: usize; labels: usize; y: usize; select: usize; N: i32; C: i32; P: i32; nhwc: i32;
   ignore: i32; perImage: i32; sum: i32;
-  grad: usize; out: usize; probs: usize; dprobs: usize; keys: usize; perm: usize; tmp: usize;
+  grad: usize; out: usize; probs: usize; dprobs: usize; pairs: usize; tmp: usize;
 }

@@ -6,10 +6,12 @@
 //   1. softmax only: p = softmax(x) of every pixel, class-major into `probs` ([C][M] f32)
 //   2. softmax/probabilities: the kept pixels' class counts decide the classes ('present': count > 0)
 //   3. per class (channel for the hinge): the error of each pixel as a sort key, its foreground bit
-//      and all four 8-bit digit histograms in one pass; ignored pixels get the key 0xFFFFFFFF and sort last
-//   4. stable LSD radix sort of (key, pixel) pairs, 8 bits per pass, a pass skipped when every key has
-//      the same digit: ties keep pixel order
-//   5. the walk along the sort: exact integer counts I_k, U_k, the Jaccard step Δ_k in f64 (closed
+//      and the histogram of the keys' top 12 bits in one pass; ignored pixels get the key 0xFFFFFFFF
+//      and sort last
+//   4. stable radix sort of u64 pairs key << 32 | pixel (bit 31 of the pixel: foreground): one pass on
+//      the top 12 bits, then each bucket on its low 20 bits while in cache (see sortWalk): ties keep
+//      pixel order. (The twin sorts by four LSD passes of 8 bits: the stable order is unique.)
+//   5. the walk along the sort, bucket by bucket as they are sorted: exact integer counts I_k, U_k, the Jaccard step Δ_k in f64 (closed
 //      form, see below), loss_c = Σ_k e_k Δ_k summed in f64 in sort order, and d loss / d p_c of the
 //      pixel at position k = -Δ_k (foreground) or +Δ_k (background), times the mean's weight, as f32
 //      into `dprobs` ([C][M])
@@ -22,7 +24,8 @@
 //
 // Δ in closed form: with fg the sorted foreground bits, G = Σ fg, c_k = Σ_{j<=k} fg_j,
 // I_k = G - c_k, U_k = G + k - c_k, J_k = 1 - I_k / U_k and J_0 = 0:
-//   fg_k = 1: Δ_k = 1 / U_k;   fg_k = 0: Δ_k = I_k / (U_(k-1) U_k);   G = 0: Δ_1 = 1, every other Δ_k = 0.
+//   fg_k = 1: Δ_k = 1 / U_k;   fg_k = 0: Δ_k = I_k / (U_(k-1) U_k);   G = 0: Δ_1 = 1, every other Δ_k = 0
+//   (and e_k * 0 is still added).
 // Each is J_k - J_(k-1) exactly, computed without the cancellation of the difference, in f64.
 import { exp4 } from './math';
 import { laneMask, load4, store4, loadLabels4 } from './common';
@@ -34,9 +37,12 @@ const HINGE = 2;
 
 const SENTINEL: u32 = 0xffffffff;
 const FG: u32 = 0x80000000;
-// tmp: four 256-bucket u32 histograms, then per class: count (i32), selected (i32), loss (f64)
+// tmp: the 4096-bucket u32 histogram of the keys' top 12 bits, three u32 histograms of a bucket's
+// low 20 bits (7 + 7 + 6 bits, 128 buckets each), then per class: count (i32), selected (i32), loss (f64)
 const HIST: usize = 0;
-const COUNTS: usize = 4096;
+const SUB: usize = 16384;
+const COUNTS: usize = SUB + 1536;
+const INSERTION: usize = 32; // buckets up to this size are sorted by insertion (stable)
 
 // @ts-ignore: decorator
 @inline function keyOf(e: f32): u32 {
@@ -80,10 +86,10 @@ const COUNTS: usize = 4096;
   }
 }
 
-// Step 3 for class (channel) c: keys, foreground bits, histograms. Returns G (kept foreground count).
+// Step 3 for class (channel) c: keys, foreground bits, the top-12-bit histogram. Returns G (kept foreground count).
 // @ts-ignore: decorator
 @inline function keyPass(
-  kind: i32, a: LovaszArgs, c: i32, n0: i32, per: i32, keys: usize, perm: usize, hist: usize,
+  kind: i32, a: LovaszArgs, c: i32, n0: i32, per: i32, pairs: usize, hist: usize,
 ): i32 {
   const C = a.C;
   const P = a.P;
@@ -93,7 +99,7 @@ const COUNTS: usize = 4096;
   const dense = kind == HINGE && a.y != 0;
   const label = kind == HINGE && C == 1 ? 1 : c; // the hinge's single channel is class 1 of {0, 1}
   const ignore = a.ignore;
-  memory.fill(hist, 0, 4096);
+  memory.fill(hist, 0, 16384);
   let G = 0;
   for (let j = 0; j < per; j++) {
     const n = n0 + j;
@@ -120,83 +126,48 @@ const COUNTS: usize = 4096;
       else e = abs<f32>((fg ? <f32>1 : <f32>0) - v);
       const key = kept ? keyOf(e) : SENTINEL;
       const m = m0 + <u32>i;
-      store<u32>(keys + (<usize>m << 2), key);
       const f = kept && fg;
-      store<u32>(perm + (<usize>m << 2), f ? m | FG : m);
+      store<u64>(pairs + (<usize>m << 3), (<u64>key << 32) | <u64>(f ? m | FG : m));
       G += <i32>f;
-      const h0 = hist + ((<usize>key & 255) << 2);
-      const h1 = hist + 1024 + (((<usize>key >> 8) & 255) << 2);
-      const h2 = hist + 2048 + (((<usize>key >> 16) & 255) << 2);
-      const h3 = hist + 3072 + ((<usize>key >> 24) << 2);
-      store<u32>(h0, load<u32>(h0) + 1);
-      store<u32>(h1, load<u32>(h1) + 1);
-      store<u32>(h2, load<u32>(h2) + 1);
-      store<u32>(h3, load<u32>(h3) + 1);
+      const h = hist + ((<usize>key >> 20) << 2);
+      store<u32>(h, load<u32>(h) + 1);
     }
   }
   return G;
 }
 
-// Step 4: stable LSD radix sort of M (key, perm) pairs held in keys[0..M), perm[0..M), with the
-// buffers keys[M..2M), perm[M..2M) for the ping-pong. Returns 0 or 1: the half holding the result.
-// @ts-ignore: decorator
-@inline function radixSort(keys: usize, perm: usize, M: usize, hist: usize): usize {
-  let src: usize = 0;
-  const half = M << 2;
-  for (let d: usize = 0; d < 4; d++) {
-    const h = hist + (d << 10);
-    const shift = <u32>(d << 3);
-    const first = (load<u32>(keys + src * half) >> shift) & 255;
-    if (<usize>load<u32>(h + (<usize>first << 2)) == M) continue; // one bucket: the pass moves nothing
-    let sum: u32 = 0;
-    for (let b: usize = 0; b < 256; b++) {
-      const cnt = load<u32>(h + (b << 2));
-      store<u32>(h + (b << 2), sum);
-      sum += cnt;
-    }
-    const sk = keys + src * half;
-    const sp = perm + src * half;
-    const dk = keys + (1 - src) * half;
-    const dp = perm + (1 - src) * half;
-    for (let k: usize = 0; k < M; k++) {
-      const key = load<u32>(sk + (k << 2));
-      const hb = h + (<usize>((key >> shift) & 255) << 2);
-      const o = <usize>load<u32>(hb);
-      store<u32>(hb, <u32>o + 1);
-      store<u32>(dk + (o << 2), key);
-      store<u32>(dp + (o << 2), load<u32>(sp + (k << 2)));
-    }
-    src = 1 - src;
-  }
-  return src;
-}
+// Step 4 and 5: the stable radix sort of the M pairs (key << 32 | pixel) in pairs[0..M) (pairs[M..2M)
+// is the second buffer), fused with the walk. A first, most-significant pass scatters the pairs by the
+// top 12 bits of the key (sign, exponent, 3 mantissa bits) into buckets that fit in cache; each bucket,
+// in order, is then sorted on its low 20 bits (insertion sort up to INSERTION pairs, else three LSD
+// passes of 7, 7 and 6 bits, each skipped when all its digits agree) and walked while it is in cache.
+// Every pass is stable, so the order is the unique stable order by key: that of src/fallback/lovasz.ts.
 
-// Step 5: the loss of one class along its sort, and its d loss / d p (scaled by w) into `row`.
+// the walk's state, carried from bucket to bucket
+let wk: i32 = 0;
+let wcf: i32 = 0;
+let wloss: f64 = 0;
+
+// Walks n sorted pairs at src (stopping at K, the kept count): loss and d loss / d p (times w) into row.
 // @ts-ignore: decorator
-@inline function walk(kind: i32, sk: usize, sp: usize, K: i32, G: i32, w: f64, row: usize): f64 {
-  let loss: f64 = 0;
-  if (G == 0) {
-    // J_k = 1 for every k: Δ_1 = 1, the rest 0
-    for (let k = 0; k < K; k++) {
-      let e = <f64>errorOf(load<u32>(sk + (<usize>k << 2)));
-      const pos = kind == HINGE ? e > 0 : true;
-      if (kind == HINGE && !pos) e = 0;
-      if (k == 0) loss = e;
-      if (row) {
-        const g: f32 = k == 0 && pos ? <f32>w : 0;
-        store<f32>(row + (<usize>(load<u32>(sp + (<usize>k << 2)) & ~FG) << 2), g);
-      }
-    }
-    return loss;
-  }
-  let cf = 0;
-  for (let k = 0; k < K; k++) {
-    const pm = load<u32>(sp + (<usize>k << 2));
-    let e = <f64>errorOf(load<u32>(sk + (<usize>k << 2)));
+@inline function walkRange(kind: i32, src: usize, n: usize, K: i32, G: i32, w: f64, row: usize): void {
+  let k = wk;
+  let cf = wcf;
+  let loss = wloss;
+  const end = <usize>min<i64>(<i64>n, <i64>(K - k));
+  for (let j: usize = 0; j < end; j++, k++) {
+    const v = load<u64>(src + (j << 3));
+    const pm = <u32>v;
+    let e = <f64>errorOf(<u32>(v >> 32));
     const fg = (pm & FG) != 0;
     cf += <i32>fg;
-    const U = <f64>(G + k + 1 - cf);
-    const d: f64 = fg ? 1.0 / U : <f64>(G - cf) / ((U - 1.0) * U);
+    let d: f64;
+    if (G == 0) {
+      d = k == 0 ? 1.0 : 0.0; // J_k = 1 for every k
+    } else {
+      const U = <f64>(G + k + 1 - cf);
+      d = fg ? 1.0 / U : <f64>(G - cf) / ((U - 1.0) * U);
+    }
     const pos = kind == HINGE ? e > 0 : true;
     if (kind == HINGE && !pos) e = 0;
     loss += e * d;
@@ -207,7 +178,103 @@ const COUNTS: usize = 4096;
       store<f32>(row + (<usize>(pm & ~FG) << 2), g);
     }
   }
-  return loss;
+  wk = k;
+  wcf = cf;
+  wloss = loss;
+}
+
+// Sorts the n pairs at a (b: as many bytes of room) on the keys' low 20 bits; returns a or b, the sorted one.
+// @ts-ignore: decorator
+@inline function sortBucket(a: usize, b: usize, n: usize, sub: usize): usize {
+  if (n <= INSERTION) {
+    for (let i: usize = 1; i < n; i++) {
+      const v = load<u64>(a + (i << 3));
+      const key = <u32>(v >> 32);
+      let j = i;
+      while (j > 0) {
+        const u = load<u64>(a + ((j - 1) << 3));
+        if (<u32>(u >> 32) <= key) break;
+        store<u64>(a + (j << 3), u);
+        j--;
+      }
+      store<u64>(a + (j << 3), v);
+    }
+    return a;
+  }
+  memory.fill(sub, 0, 1536);
+  for (let j: usize = 0; j < n; j++) {
+    const key = <u32>(load<u64>(a + (j << 3)) >> 32);
+    const h0 = sub + ((<usize>key & 127) << 2);
+    const h1 = sub + 512 + (((<usize>key >> 7) & 127) << 2);
+    const h2 = sub + 1024 + (((<usize>key >> 14) & 63) << 2);
+    store<u32>(h0, load<u32>(h0) + 1);
+    store<u32>(h1, load<u32>(h1) + 1);
+    store<u32>(h2, load<u32>(h2) + 1);
+  }
+  let src = a;
+  let dst = b;
+  for (let d: usize = 0; d < 3; d++) {
+    const h = sub + (d << 9);
+    const shift = <u64>(32 + d * 7);
+    const mask: u64 = d == 2 ? 63 : 127;
+    const first = <usize>((load<u64>(src) >> shift) & mask);
+    if (<usize>load<u32>(h + (first << 2)) == n) continue;
+    let sum: u32 = 0;
+    for (let q: usize = 0; q <= <usize>mask; q++) {
+      const cnt = load<u32>(h + (q << 2));
+      store<u32>(h + (q << 2), sum);
+      sum += cnt;
+    }
+    for (let j: usize = 0; j < n; j++) {
+      const v = load<u64>(src + (j << 3));
+      const hb = h + (<usize>((v >> shift) & mask) << 2);
+      const o = <usize>load<u32>(hb);
+      store<u32>(hb, <u32>o + 1);
+      store<u64>(dst + (o << 3), v);
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src;
+}
+
+// The loss of one class: sort and walk. hist holds the top-12-bit counts of the key pass.
+// @ts-ignore: decorator
+@inline function sortWalk(kind: i32, pairs: usize, M: usize, hist: usize, sub: usize, K: i32, G: i32, w: f64, row: usize): f64 {
+  wk = 0;
+  wcf = 0;
+  wloss = 0;
+  if (K == 0) return 0;
+  const S = pairs;
+  const T = pairs + (M << 3);
+  const first = <usize>(load<u64>(S) >> 52);
+  if (<usize>load<u32>(hist + (first << 2)) == M) {
+    walkRange(kind, sortBucket(S, T, M, sub), M, K, G, w, row);
+    return wloss;
+  }
+  let sum: u32 = 0;
+  for (let q: usize = 0; q < 4096; q++) {
+    const cnt = load<u32>(hist + (q << 2));
+    store<u32>(hist + (q << 2), sum);
+    sum += cnt;
+  }
+  for (let j: usize = 0; j < M; j++) {
+    const v = load<u64>(S + (j << 3));
+    const hb = hist + (<usize>(v >> 52) << 2);
+    const o = <usize>load<u32>(hb);
+    store<u32>(hb, <u32>o + 1);
+    store<u64>(T + (o << 3), v);
+  }
+  // now hist[q] is the end of bucket q
+  let start: usize = 0;
+  for (let q: usize = 0; q < 4096 && wk < K; q++) {
+    const end = <usize>load<u32>(hist + (q << 2));
+    const n = end - start;
+    if (n) walkRange(kind, sortBucket(T + (start << 3), S + (start << 3), n, sub), n, K, G, w, row);
+    start = end;
+  }
+  return wloss;
 }
 
 // Step 6 for the images of one problem.
@@ -303,10 +370,9 @@ const COUNTS: usize = 4096;
       const w: f64 = mean ? 1.0 / (<f64>chosen * <f64>problems) : 1.0;
       for (let c = 0; c < C; c++) {
         if (!load<i32>(sel + (<usize>c << 2))) continue;
-        const G = keyPass(kind, a, c, n0, per, a.keys, a.perm, hist);
-        const half = radixSort(a.keys, a.perm, M, hist);
+        const G = keyPass(kind, a, c, n0, per, a.pairs, hist);
         const row = a.grad ? a.dprobs + ((<usize>c * M) << 2) : 0;
-        store<f64>(classLoss + (<usize>c << 3), walk(kind, a.keys + half * (M << 2), a.perm + half * (M << 2), K, G, w, row));
+        store<f64>(classLoss + (<usize>c << 3), sortWalk(kind, a.pairs, M, hist, a.tmp + SUB, K, G, w, row));
       }
       let lq: f64 = 0;
       for (let c = 0; c < C; c++) {

@@ -124,8 +124,9 @@ function placeLabels(c: Call, limit: number, ignore: number | undefined): number
     if (!(v >= 0 && v < limit)) throw badLabel(i, v, limit, ignore);
   }
   if (c.t.at >= 0 && src instanceof Int32Array) return c.t.at;
-  const ptr = c.arena.alloc(src.length * 4);
-  new Int32Array(c.arena.memory.buffer, ptr, src.length).set(view(c.t) as IndexTarget);
+  const n = src.length; // read before the allocation, which may detach src
+  const ptr = c.arena.alloc(n * 4);
+  new Int32Array(c.arena.memory.buffer, ptr, n).set(view(c.t) as IndexTarget);
   return ptr;
 }
 
@@ -160,13 +161,12 @@ function run(
   }
   const probs = kernel === 'lovaszSoftmax' ? a.alloc(g.C * M * 4) : 0;
   const dprobs = c.wantGrad ? a.alloc(g.C * M * 4) : 0;
-  const keys = a.alloc(M * 8);
-  const perm = a.alloc(M * 8);
+  const pairs = a.alloc(M * 16);
   const tmp = a.alloc(scratchBytes(kernel, g.C));
   const args = a.alloc(argsBytes(LOVASZ_ARGS));
   writeArgs(a.memory.buffer, args, LOVASZ_ARGS, {
     ...fields, N: g.N, C: g.C, P: g.P, nhwc: +g.nhwc, perImage: +perImage, sum: +sum,
-    grad, out, probs, dprobs, keys, perm, tmp,
+    grad, out, probs, dprobs, pairs, tmp,
   });
   c.kernels[kernel](args);
   const loss = a.f64(out, 1)[0];

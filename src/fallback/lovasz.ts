@@ -1,5 +1,7 @@
-// Twin of assembly/lovasz.ts, one pixel (wasm lane) at a time, with the same radix sort: the same keys,
-// the same stable order, the same f64 walk and the same f32 gradient, bit for bit. Read the header of
+// Twin of assembly/lovasz.ts, one pixel (wasm lane) at a time: the same keys, the same stable order
+// (here by four LSD passes of 8 bits; the wasm sorts by buckets of the top 12 bits, then the rest in
+// cache: any stable sort by key gives the one same order), the same f64 walk in sort order and the
+// same f32 gradient, bit for bit. Read the header of
 // assembly/lovasz.ts for the steps, the key map and the closed form of Δ.
 import { LOVASZ_ARGS, type ArgsOf, readArgs } from '../abi.js';
 import { fr, exp } from './math.js';
@@ -70,8 +72,7 @@ function keyPass(kind: Kind, v: Views, a: Args, c: number, n0: number, per: numb
   const ps = kind === SOFTMAX ? 1 : a.nhwc ? C : 1;
   const dense = kind === HINGE && a.y !== 0;
   const label = kind === HINGE && C === 1 ? 1 : c;
-  const keys = a.keys >>> 2;
-  const perm = a.perm >>> 2;
+  const pairs = a.pairs >>> 2; // u64 pair m: pixel in u32 2m, key in u32 2m + 1 (little-endian)
   hist.fill(0);
   let G = 0;
   for (let j = 0; j < per; j++) {
@@ -94,9 +95,9 @@ function keyPass(kind: Kind, v: Views, a: Args, c: number, n0: number, per: numb
       const e = kind === HINGE ? fr(1 - (fg ? x : -x)) : Math.abs(fr((fg ? 1 : 0) - x));
       const key = kept ? keyOf(e) : SENTINEL;
       const m = j * P + i;
-      u32[keys + m] = key;
       const f = kept && fg;
-      u32[perm + m] = f ? (m | FG) >>> 0 : m;
+      u32[pairs + 2 * m] = f ? (m | FG) >>> 0 : m;
+      u32[pairs + 2 * m + 1] = key;
       G += +f;
       hist[key & 255]++;
       hist[256 + ((key >>> 8) & 255)]++;
@@ -110,12 +111,11 @@ function keyPass(kind: Kind, v: Views, a: Args, c: number, n0: number, per: numb
 function radixSort(v: Views, a: Args, M: number, hist: Uint32Array): number {
   const { u32 } = v;
   let src = 0;
-  const keys = a.keys >>> 2;
-  const perm = a.perm >>> 2;
+  const pairs = a.pairs >>> 2;
   for (let d = 0; d < 4; d++) {
     const h = d << 8;
     const shift = d << 3;
-    const first = (u32[keys + src * M] >>> shift) & 255;
+    const first = (u32[pairs + src * 2 * M + 1] >>> shift) & 255;
     if (hist[h + first] === M) continue;
     let sum = 0;
     for (let b = 0; b < 256; b++) {
@@ -123,42 +123,35 @@ function radixSort(v: Views, a: Args, M: number, hist: Uint32Array): number {
       hist[h + b] = sum;
       sum += cnt;
     }
-    const sk = keys + src * M;
-    const sp = perm + src * M;
-    const dk = keys + (1 - src) * M;
-    const dp = perm + (1 - src) * M;
+    const sp = pairs + src * 2 * M;
+    const dp = pairs + (1 - src) * 2 * M;
     for (let k = 0; k < M; k++) {
-      const key = u32[sk + k];
+      const key = u32[sp + 2 * k + 1];
       const o = hist[h + ((key >>> shift) & 255)]++;
-      u32[dk + o] = key;
-      u32[dp + o] = u32[sp + k];
+      u32[dp + 2 * o] = u32[sp + 2 * k];
+      u32[dp + 2 * o + 1] = key;
     }
     src = 1 - src;
   }
   return src;
 }
 
-function walk(kind: Kind, v: Views, sk: number, sp: number, K: number, G: number, w: number, row: number): number {
+function walk(kind: Kind, v: Views, sp: number, K: number, G: number, w: number, row: number): number {
   const { f32, u32 } = v;
   let loss = 0;
-  if (G === 0) {
-    for (let k = 0; k < K; k++) {
-      let e = errorOf(u32[sk + k]);
-      const pos = kind === HINGE ? e > 0 : true;
-      if (kind === HINGE && !pos) e = 0;
-      if (k === 0) loss = e;
-      if (row >= 0) f32[row + (u32[sp + k] & 0x7fffffff)] = k === 0 && pos ? fr(w) : 0;
-    }
-    return loss;
-  }
   let cf = 0;
   for (let k = 0; k < K; k++) {
-    const pm = u32[sp + k];
-    let e = errorOf(u32[sk + k]);
+    const pm = u32[sp + 2 * k];
+    let e = errorOf(u32[sp + 2 * k + 1]);
     const fg = pm >= FG;
     cf += +fg;
-    const U = G + k + 1 - cf;
-    const d = fg ? 1 / U : (G - cf) / ((U - 1) * U);
+    let d: number;
+    if (G === 0) {
+      d = k === 0 ? 1 : 0;
+    } else {
+      const U = G + k + 1 - cf;
+      d = fg ? 1 / U : (G - cf) / ((U - 1) * U);
+    }
     const pos = kind === HINGE ? e > 0 : true;
     if (kind === HINGE && !pos) e = 0;
     loss += e * d;
@@ -253,7 +246,7 @@ function lovasz(heap: Heap, args: number, kind: Kind): void {
         const G = keyPass(kind, v, a, c, n0, per, hist);
         const half = radixSort(v, a, M, hist);
         const row = a.grad ? (a.dprobs >>> 2) + c * M : -1;
-        classLoss[c] = walk(kind, v, (a.keys >>> 2) + half * M, (a.perm >>> 2) + half * M, K, G, w, row);
+        classLoss[c] = walk(kind, v, (a.pairs >>> 2) + half * 2 * M, K, G, w, row);
       }
       let lq = 0;
       for (let c = 0; c < C; c++) if (sel[c]) lq += classLoss[c];
