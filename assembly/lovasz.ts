@@ -28,7 +28,7 @@
 //   (and e_k * 0 is still added).
 // Each is J_k - J_(k-1) exactly, computed without the cancellation of the difference, in f64.
 import { exp4 } from './math';
-import { laneMask, load4, store4, loadLabels4 } from './common';
+import { TILE, SLOT, laneMask, load4, store4, loadLabels4 } from './common';
 import { LovaszArgs } from './args';
 
 const SOFTMAX = 0;
@@ -36,12 +36,18 @@ const PROBABILITIES = 1;
 const HINGE = 2;
 
 const SENTINEL: u32 = 0xffffffff;
+const ONE = f32x4.splat(1);
+const ZERO = f32x4.splat(0);
+const LOW31 = i32x4.splat(0x7fffffff);
+const SIGN = i32x4.splat(0x80000000);
+const LANES = i32x4(0, 1, 2, 3);
 const FG: u32 = 0x80000000;
 // tmp: the 4096-bucket u32 histogram of the keys' top 12 bits, three u32 histograms of a bucket's
 // low 20 bits (7 + 7 + 6 bits, 128 buckets each), then per class: count (i32), selected (i32), loss (f64)
 const HIST: usize = 0;
 const SUB: usize = 16384;
-const COUNTS: usize = SUB + 1536;
+const SOFT: usize = SUB + 1536; // two slots (SLOT bytes): a softmax tile's max and sum
+const COUNTS: usize = SOFT + 2 * SLOT;
 const INSERTION: usize = 32; // buckets up to this size are sorted by insertion (stable)
 
 // @ts-ignore: decorator
@@ -56,34 +62,63 @@ const INSERTION: usize = 32; // buckets up to this size are sorted by insertion 
   return reinterpret<f32>(b ^ (~(b >> 31) & 0x7fffffff));
 }
 
-// Step 1: p = e * (1 / Σe), e = exp(x - max), for the images n0 .. n0 + per - 1.
+// Step 1: p = e * (1 / Σe), e = exp(x - max), for the images n0 .. n0 + per - 1, in tiles of TILE
+// pixels walked class row by class row (common.ts); ps is a literal 4 at the NCHW call site.
 // @ts-ignore: decorator
-@inline function softmaxProblem(x: usize, probs: usize, n0: i32, per: i32, C: i32, P: i32, nhwc: bool): void {
+@inline function softmaxTiles(x: usize, probs: usize, n0: i32, per: i32, C: i32, P: i32, cs: usize, ps: usize, tmp: usize): void {
   const M = <usize>per * <usize>P;
-  const cs: usize = nhwc ? 4 : <usize>P << 2;
-  const ps: usize = nhwc ? <usize>C << 2 : 4;
   const rowBytes = M << 2;
+  const mxs = tmp;
+  const sums = tmp + SLOT;
   for (let j = 0; j < per; j++) {
     const xn = x + ((<usize>(n0 + j) * <usize>C * <usize>P) << 2);
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = min(4, P - i0);
-      const xi = xn + <usize>i0 * ps;
-      const pm = probs + ((<usize>j * <usize>P + <usize>i0) << 2);
-      let mx = load4(xi, ps, k);
-      for (let c = 1; c < C; c++) mx = f32x4.max(mx, load4(xi + <usize>c * cs, ps, k));
-      let s = f32x4.splat(0);
-      for (let c = 0; c < C; c++) {
-        const e = exp4(f32x4.sub(load4(xi + <usize>c * cs, ps, k), mx));
-        s = f32x4.add(s, e);
-        store4(pm + <usize>c * rowBytes, 4, k, e);
+    for (let i0 = 0; i0 < P; i0 += TILE) {
+      const len = min(TILE, P - i0);
+      const groups = (len + 3) >> 2;
+      const xt = xn + <usize>i0 * ps;
+      const pt = probs + ((<usize>j * <usize>P + <usize>i0) << 2);
+      for (let g = 0; g < groups; g++) {
+        v128.store(mxs + (<usize>g << 4), load4(xt + <usize>g * 4 * ps, ps, min(4, len - (g << 2))));
       }
-      const rs = f32x4.div(f32x4.splat(1), s);
+      for (let c = 1; c < C; c++) {
+        const row = xt + <usize>c * cs;
+        for (let g = 0; g < groups; g++) {
+          const at = mxs + (<usize>g << 4);
+          v128.store(at, f32x4.max(v128.load(at), load4(row + <usize>g * 4 * ps, ps, min(4, len - (g << 2)))));
+        }
+      }
+      memory.fill(sums, 0, <usize>groups << 4);
       for (let c = 0; c < C; c++) {
-        const at = pm + <usize>c * rowBytes;
-        store4(at, 4, k, f32x4.mul(load4(at, 4, k), rs));
+        const row = xt + <usize>c * cs;
+        const prow = pt + <usize>c * rowBytes;
+        for (let g = 0; g < groups; g++) {
+          const k = min(4, len - (g << 2));
+          const o = <usize>g << 4;
+          const e = exp4(f32x4.sub(load4(row + <usize>g * 4 * ps, ps, k), v128.load(mxs + o)));
+          v128.store(sums + o, f32x4.add(v128.load(sums + o), e));
+          store4(prow + o, 4, k, e);
+        }
+      }
+      for (let g = 0; g < groups; g++) {
+        const o = <usize>g << 4;
+        v128.store(sums + o, f32x4.div(f32x4.splat(1), v128.load(sums + o)));
+      }
+      for (let c = 0; c < C; c++) {
+        const prow = pt + <usize>c * rowBytes;
+        for (let g = 0; g < groups; g++) {
+          const k = min(4, len - (g << 2));
+          const o = <usize>g << 4;
+          store4(prow + o, 4, k, f32x4.mul(load4(prow + o, 4, k), v128.load(sums + o)));
+        }
       }
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function softmaxProblem(x: usize, probs: usize, n0: i32, per: i32, C: i32, P: i32, nhwc: bool, tmp: usize): void {
+  if (nhwc) softmaxTiles(x, probs, n0, per, C, P, 4, <usize>C << 2, tmp);
+  else softmaxTiles(x, probs, n0, per, C, P, <usize>P << 2, 4, tmp);
 }
 
 // Step 3 for class (channel) c: keys, foreground bits, the top-12-bit histogram. Returns G (kept foreground count).
@@ -99,6 +134,8 @@ const INSERTION: usize = 32; // buckets up to this size are sorted by insertion 
   const dense = kind == HINGE && a.y != 0;
   const label = kind == HINGE && C == 1 ? 1 : c; // the hinge's single channel is class 1 of {0, 1}
   const ignore = a.ignore;
+  const vignore = i32x4.splat(ignore);
+  const vlabel = i32x4.splat(label);
   memory.fill(hist, 0, 16384);
   let G = 0;
   for (let j = 0; j < per; j++) {
@@ -110,7 +147,45 @@ const INSERTION: usize = 32; // buckets up to this size are sorted by insertion 
     const ys: usize = a.y + ((<usize>n * <usize>C * <usize>P + off) << 2);
     const lab: usize = a.labels + ((<usize>n * <usize>P) << 2);
     const m0 = <u32>(j * P);
-    for (let i = 0; i < P; i++) {
+    let i = 0;
+    // four pixels at a time: the very operations of the scalar loop below, lane by lane
+    let fgCount = i32x4.splat(0);
+    for (; i + 4 <= P; i += 4) {
+      const v = load4(src + <usize>i * ps, ps, 4);
+      let keptm: v128;
+      let fgm: v128;
+      if (dense) {
+        keptm = i32x4.splat(-1);
+        fgm = f32x4.eq(load4(ys + <usize>i * ps, ps, 4), ONE);
+      } else {
+        const t = v128.load(lab + (<usize>i << 2));
+        keptm = v128.not(i32x4.eq(t, vignore));
+        fgm = i32x4.eq(t, vlabel);
+      }
+      let e: v128;
+      if (kind == HINGE) e = f32x4.sub(ONE, v128.bitselect(v, f32x4.neg(v), fgm));
+      else e = f32x4.abs(f32x4.sub(v128.and(ONE, fgm), v));
+      e = f32x4.add(e, ZERO);
+      let key = v128.xor(e, v128.andnot(LOW31, i32x4.shr_s(e, 31)));
+      key = v128.or(key, v128.not(keptm));
+      const f = v128.and(fgm, keptm);
+      fgCount = i32x4.sub(fgCount, f);
+      const pix = v128.or(i32x4.add(i32x4.splat(<i32>(m0 + <u32>i)), LANES), v128.and(f, SIGN));
+      const at = pairs + ((<usize>m0 + <usize>i) << 3);
+      v128.store(at, v128.shuffle<i32>(pix, key, 0, 4, 1, 5));
+      v128.store(at, v128.shuffle<i32>(pix, key, 2, 6, 3, 7), 16);
+      const top = i32x4.shr_u(key, 20);
+      const h0 = hist + (<usize>i32x4.extract_lane(top, 0) << 2);
+      store<u32>(h0, load<u32>(h0) + 1);
+      const h1 = hist + (<usize>i32x4.extract_lane(top, 1) << 2);
+      store<u32>(h1, load<u32>(h1) + 1);
+      const h2 = hist + (<usize>i32x4.extract_lane(top, 2) << 2);
+      store<u32>(h2, load<u32>(h2) + 1);
+      const h3 = hist + (<usize>i32x4.extract_lane(top, 3) << 2);
+      store<u32>(h3, load<u32>(h3) + 1);
+    }
+    G += (i32x4.extract_lane(fgCount, 0) + i32x4.extract_lane(fgCount, 1)) + (i32x4.extract_lane(fgCount, 2) + i32x4.extract_lane(fgCount, 3));
+    for (; i < P; i++) {
       const v = load<f32>(src + <usize>i * ps);
       let kept = true;
       let fg = false;
@@ -277,50 +352,65 @@ let wloss: f64 = 0;
   return wloss;
 }
 
-// Step 6 for the images of one problem.
+// Step 6 for the images of one problem, in tiles of TILE pixels walked class row by class row.
 // @ts-ignore: decorator
-@inline function gradPass(kind: i32, a: LovaszArgs, n0: i32, per: i32, sel: usize, any: bool): void {
+@inline function gradTiles(kind: i32, a: LovaszArgs, n0: i32, per: i32, sel: usize, any: bool, cs: usize, ps: usize, tmp: usize): void {
   const C = a.C;
   const P = a.P;
-  const nhwc = a.nhwc != 0;
   const M = <usize>per * <usize>P;
   const rowBytes = M << 2;
-  const cs: usize = nhwc ? 4 : <usize>P << 2;
-  const ps: usize = nhwc ? <usize>C << 2 : 4;
   const dense = kind == HINGE && a.y != 0;
   const ignore = i32x4.splat(a.ignore);
+  const keptSlot = tmp;
+  const sums = tmp + SLOT;
   for (let j = 0; j < per; j++) {
     const n = n0 + j;
     const gn = a.grad + ((<usize>n * <usize>C * <usize>P) << 2);
     const lab = a.labels + ((<usize>n * <usize>P) << 2);
-    for (let i0 = 0; i0 < P; i0 += 4) {
-      const k = min(4, P - i0);
-      const mo = (<usize>j * <usize>P + <usize>i0) << 2;
-      const go = gn + <usize>i0 * ps;
-      let kept = laneMask(k);
-      if (!dense) kept = v128.and(kept, v128.not(i32x4.eq(loadLabels4(lab + (<usize>i0 << 2), k), ignore)));
-      if (kind == SOFTMAX && any) {
-        let s = f32x4.splat(0);
+    for (let i0 = 0; i0 < P; i0 += TILE) {
+      const len = min(TILE, P - i0);
+      const groups = (len + 3) >> 2;
+      const mt = (<usize>j * <usize>P + <usize>i0) << 2;
+      const gt = gn + <usize>i0 * ps;
+      for (let g = 0; g < groups; g++) {
+        const k = min(4, len - (g << 2));
+        let kept = laneMask(k);
+        if (!dense) kept = v128.and(kept, v128.not(i32x4.eq(loadLabels4(lab + ((<usize>i0 + (<usize>g << 2)) << 2), k), ignore)));
+        v128.store(keptSlot + (<usize>g << 4), kept);
+      }
+      const softmax = kind == SOFTMAX && any;
+      if (softmax) {
+        memory.fill(sums, 0, <usize>groups << 4);
         for (let c = 0; c < C; c++) {
           if (!load<i32>(sel + (<usize>c << 2))) continue;
-          const at = <usize>c * rowBytes + mo;
-          s = f32x4.add(s, f32x4.mul(load4(a.dprobs + at, 4, k), load4(a.probs + at, 4, k)));
+          const at = <usize>c * rowBytes + mt;
+          for (let g = 0; g < groups; g++) {
+            const k = min(4, len - (g << 2));
+            const o = <usize>g << 4;
+            v128.store(sums + o, f32x4.add(v128.load(sums + o), f32x4.mul(load4(a.dprobs + at + o, 4, k), load4(a.probs + at + o, 4, k))));
+          }
         }
-        for (let c = 0; c < C; c++) {
-          const at = <usize>c * rowBytes + mo;
-          const g = load<i32>(sel + (<usize>c << 2)) ? load4(a.dprobs + at, 4, k) : f32x4.splat(0);
-          const r = f32x4.mul(load4(a.probs + at, 4, k), f32x4.sub(g, s));
-          store4(go + <usize>c * cs, ps, k, v128.and(r, kept));
-        }
-      } else {
-        for (let c = 0; c < C; c++) {
-          const at = <usize>c * rowBytes + mo;
-          const g = load<i32>(sel + (<usize>c << 2)) ? load4(a.dprobs + at, 4, k) : f32x4.splat(0);
-          store4(go + <usize>c * cs, ps, k, v128.and(g, kept));
+      }
+      for (let c = 0; c < C; c++) {
+        const on = load<i32>(sel + (<usize>c << 2)) != 0;
+        const at = <usize>c * rowBytes + mt;
+        const grow = gt + <usize>c * cs;
+        for (let g = 0; g < groups; g++) {
+          const k = min(4, len - (g << 2));
+          const o = <usize>g << 4;
+          let r = on ? load4(a.dprobs + at + o, 4, k) : f32x4.splat(0);
+          if (softmax) r = f32x4.mul(load4(a.probs + at + o, 4, k), f32x4.sub(r, v128.load(sums + o)));
+          store4(grow + <usize>g * 4 * ps, ps, k, v128.and(r, v128.load(keptSlot + o)));
         }
       }
     }
   }
+}
+
+// @ts-ignore: decorator
+@inline function gradPass(kind: i32, a: LovaszArgs, n0: i32, per: i32, sel: usize, any: bool, tmp: usize): void {
+  if (a.nhwc) gradTiles(kind, a, n0, per, sel, any, 4, <usize>a.C << 2, tmp);
+  else gradTiles(kind, a, n0, per, sel, any, <usize>a.P << 2, 4, tmp);
 }
 
 // The whole loss. out (f64): [loss].
@@ -366,7 +456,7 @@ let wloss: f64 = 0;
       chosen += <i32>on;
     }
     if (chosen > 0) {
-      if (kind == SOFTMAX) softmaxProblem(a.x, a.probs, n0, per, C, P, a.nhwc != 0);
+      if (kind == SOFTMAX) softmaxProblem(a.x, a.probs, n0, per, C, P, a.nhwc != 0, a.tmp + SOFT);
       const w: f64 = mean ? 1.0 / (<f64>chosen * <f64>problems) : 1.0;
       for (let c = 0; c < C; c++) {
         if (!load<i32>(sel + (<usize>c << 2))) continue;
@@ -380,7 +470,7 @@ let wloss: f64 = 0;
       }
       total += mean ? lq / <f64>chosen : lq;
     }
-    if (a.grad) gradPass(kind, a, n0, per, sel, chosen > 0);
+    if (a.grad) gradPass(kind, a, n0, per, sel, chosen > 0, a.tmp + SOFT);
   }
   store<f64>(a.out, mean ? total / <f64>problems : total);
 }

@@ -55,8 +55,8 @@ export const LOVASZ_ARGS = block({
 
 const noScratch = () => 0;
 const tileState = () => SLOTS * SLOT;
-// Lovász: radix histograms (4096 + 3 x 128 u32), then per class a count, a flag and an f64 loss
-const lovaszTmp = (C: number) => 16384 + 1536 + C * 16;
+// Lovász: radix histograms (4096 + 3 x 128 u32), two tile slots, then per class a count, a flag and an f64 loss
+const lovaszTmp = (C: number) => 16384 + 1536 + 2 * SLOT + C * 16;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
 // region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
 const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);

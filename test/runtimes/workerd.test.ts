@@ -12,6 +12,7 @@ import { join, posix } from 'node:path';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Report, collect, expectAllPassed, resolveExport, scratchDir, summary } from './scratch.js';
+import { FAMILIES } from './conformance.mjs';
 
 // The conditions wrangler's bundler resolves packages with (plus the defaults).
 const CONDITIONS = ['workerd', 'worker', 'browser', 'import', 'default'];
@@ -37,7 +38,7 @@ describe('workerd (miniflare)', () => {
         { type: 'ESModule', path: at('workerd-worker.mjs') },
         { type: 'ESModule', path: at('segloss'), contents: `export * from './${entry}';\n` },
         { type: 'ESModule', path: at('conformance.mjs') },
-        ...['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined'].map(
+        ...FAMILIES.map(
           (f) => ({ type: 'Text', path: at(`fixtures/${f}.json`) }) as const,
         ),
         ...[...modules.values()].map((m) => ({ ...m, path: at(m.path) })),
