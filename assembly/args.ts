@@ -1,31 +1,48 @@
 // The kernels' argument blocks, read in place: each export takes a pointer to one of these, written
 // by TypeScript (src/abi.ts declares the same fields in the same order; test/abi.test.ts compares).
 // Every field is 4 bytes: usize pointers, i32, f32.
+// Streaming (the copying path runs a batch through windows): carryLoss keeps the loss's lane sums of the
+// previous call instead of starting from 0; carrySample says the first sample continues the previous
+// call's sample, so its per-class sums are kept too. The sums then see every pixel in the same order
+// as one call over the whole batch, and give the same bits.
 
 @unmanaged export class LabelArgs {
-  labels: usize; count: i32; limit: i32; ignore: i32; hasIgnore: i32; weight: usize; out: usize;
+  labels: usize; count: i32; limit: i32; ignore: i32; hasIgnore: i32; weight: usize; out: usize; carry: i32;
 }
 
 @unmanaged export class SoftmaxArgs {
   x: usize; target: usize; weight: usize; N: i32; C: i32; P: i32; nhwc: i32;
   ignore: i32; smoothing: f32; gamma: f32; scale: f32;
-  grad: usize; losses: usize; out: usize; tmp: usize; stats: usize; squared: i32;
+  grad: usize; losses: usize; out: usize; tmp: usize; stats: usize; squared: i32; carryLoss: i32; carrySample: i32;
 }
 
 @unmanaged export class SigmoidArgs {
   x: usize; labels: usize; y: usize; posWeight: usize; weight: usize; N: i32; C: i32; P: i32; nhwc: i32;
   labelOffset: i32; ignore: i32; gamma: f32; alpha: f32; scale: f32;
-  grad: usize; losses: usize; out: usize; tmp: usize;
+  grad: usize; losses: usize; out: usize; tmp: usize; carryLoss: i32;
 }
 
 @unmanaged export class RegionArgs {
   x: usize; labels: usize; y: usize; N: i32; C: i32; P: i32; nhwc: i32;
   labelOffset: i32; ignore: i32; squared: i32;
-  grad: usize; stats: usize; coefA: usize; coefB: usize; tmp: usize; prior: f32; factor: f32;
+  grad: usize; stats: usize; coefA: usize; coefB: usize; tmp: usize; prior: f32; factor: f32; carrySample: i32;
 }
 
 @unmanaged export class ElementwiseArgs {
   x: usize; y: usize; n: i32; factor: f32;
+}
+
+@unmanaged export class RangeArgs {
+  x: usize; n: i32; low: f32; high: f32; out: usize;
+}
+
+// Confusion counts (metrics.ts). x: f32 scores [N, C, P] or [N, P, C] (confusionScores), or the
+// predicted labels [N, P] (confusionLabels, elements of predBytes bytes); target: labels [N, P] of
+// targetBytes bytes (1: u8, 4: i32); K: classes of the matrix (C, or 2 when C = 1).
+@unmanaged export class ConfusionArgs {
+  x: usize; target: usize; N: i32; C: i32; P: i32; nhwc: i32; K: i32;
+  ignore: i32; hasIgnore: i32; targetBytes: i32; predBytes: i32; threshold: f32; perSample: i32;
+  counts: usize; stats: usize; tmp: usize;
 }
 
 @unmanaged export class LovaszArgs {

@@ -17,6 +17,25 @@ export const GROUPS = TILE / 4;
 // per-pixel state of one tile: a v128 per group for each of SLOTS quantities
 export const SLOT: usize = GROUPS * 16;
 
+// Scratch (sized by src/abi.ts scratchBytes): SLOTS slots of the current tile's per-pixel state, named
+// once here; then, for kernels that sum region statistics, C x 96 bytes of f64 lane sums of (I, Sp, Sg)
+// from CLASS_SUMS; then, for the region kernels, two rows of SLOT bytes per class.
+export const MAX: usize = 0; // max over classes
+export const SUM: usize = 1; // softmax sum (region kernels: then its reciprocal)
+export const XT: usize = 2; // x_t - max (index) or sum of w y' (x - max) (dense)
+export const ET: usize = 3; // e_t (focal)
+export const OTHER: usize = 4; // sum of e_c over c != t: 1 - p_t without cancellation (focal); sum of w y' (dense)
+export const WSUM: usize = 5; // sum of w_c (x_c - max) (smoothing)
+export const LABEL: usize = 6;
+export const VALID: usize = 7;
+export const Q: usize = 8; // gradient: g_c = e_c * Q - [c == t] * QT - w_c * qW
+export const QT: usize = 9;
+export const LOSS_ACC: usize = 10; // 32 bytes: the four f64 lane sums of the loss
+export const RS: usize = 11; // 1 / sum
+export const DOT: usize = 12; // sum_c p_c u_c (region gradient)
+export const SLOTS: usize = 13;
+export const CLASS_SUMS: usize = SLOTS * SLOT;
+
 // @ts-ignore: decorator
 @inline export function laneMask(k: i32): v128 {
   return i32x4.lt_s(i32x4(0, 1, 2, 3), i32x4.splat(k));

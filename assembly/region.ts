@@ -4,26 +4,28 @@
 //                over the kept pixels, written as f64;
 //   regionGrad:  given per (sample, class) a = dL/dI and b = dL/dSp (computed in TypeScript from the
 //                merged statistics), dL/dx through the activation.
-// activation: 0 softmax over the classes, 1 sigmoid per channel, 2 none (input already probabilities).
-// Scratch (tmp): 5 slots of per-pixel state, then C x 96 bytes of f64 accumulators, then C slots
-// holding the tile's probabilities (stats) or dL/dp (grad), then C slots of a recomputed softmax's
-// exps (grad with logits): regionScratch(C) bytes.
+// One export per activation (softmax over the classes, sigmoid per channel, or probabilities as given),
+// each an @inline body with the activation constant: regionStats{Softmax,Sigmoid,Probabilities},
+// regionGrad{Softmax,Sigmoid,Probabilities} and regionGradSharedSoftmax (combined with cross entropy).
+// Scratch (common.ts): the tile slots, C x 96 bytes of f64 accumulators at CLASS_SUMS, then C rows
+// holding the tile's probabilities (stats) or dL/dp (grad), then C rows of a recomputed softmax's exps.
 import { exp4 } from './math';
-import { TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, accumulate, combineAt } from './common';
+import { RegionArgs } from './args';
+import {
+  TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, accumulate, combineAt,
+  MAX, SUM, LABEL, VALID, DOT, CLASS_SUMS,
+} from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
 
-const MAX: usize = 0;
-const SUM: usize = 1; // softmax sum, then its reciprocal
-const LABEL: usize = 2;
-const VALID: usize = 3;
-const DOT: usize = 4; // sum_c p_c u_c (grad)
-const ACC: usize = 5 * SLOT;
+const SOFTMAX = 0;
+const SIGMOID = 1;
+const PROBABILITIES = 2;
 
 // @ts-ignore: decorator
 @inline function rows(C: i32): usize {
-  return ACC + <usize>C * 96;
+  return CLASS_SUMS + <usize>C * 96;
 }
 
 // Probabilities (softmax: the exps, SUM holds their sum) of one group of class c into its row.
@@ -82,7 +84,7 @@ const ACC: usize = 5 * SLOT;
   if (activation == 0) invertSums(tmp, groups);
   for (let c = 0; c < C; c++) {
     const r = tmp + rows(C) + <usize>c * SLOT;
-    const a = tmp + ACC + <usize>c * 96;
+    const a = tmp + CLASS_SUMS + <usize>c * 96;
     for (let g = 0; g < groups; g++) {
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
@@ -107,16 +109,29 @@ const ACC: usize = 5 * SLOT;
   accumulate(a + 64, squared ? f32x4.mul(gv, gv) : gv);
 }
 
-// out: f64 [N, C, 3] = (I, Sp, Sg). probs (optional) receives the probabilities, in the input's layout.
-export function regionStats(
-  x: usize, labels: usize, y: usize, N: i32, C: i32, P: i32, nhwc: i32,
-  activation: i32, labelOffset: i32, ignore: i32, squared: i32,
-  probs: usize, out: usize, tmp: usize,
-): void {
+export function regionStatsSoftmax(args: usize): void {
+  regionStats(changetype<RegionArgs>(args), SOFTMAX);
+}
+
+export function regionStatsSigmoid(args: usize): void {
+  regionStats(changetype<RegionArgs>(args), SIGMOID);
+}
+
+export function regionStatsProbabilities(args: usize): void {
+  regionStats(changetype<RegionArgs>(args), PROBABILITIES);
+}
+
+// stats: f64 [N, C, 3] = (I, Sp, Sg). grad (optional) receives the probabilities, in the input's
+// layout, for the gradient pass.
+// @ts-ignore: decorator
+@inline function regionStats(a: RegionArgs, activation: i32): void {
+  const x = a.x, labels = a.labels, y = a.y, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
+  const labelOffset = a.labelOffset, ignore = a.ignore, squared = a.squared;
+  const probs = a.grad, out = a.stats, tmp = a.tmp;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   for (let n = 0; n < N; n++) {
-    memory.fill(tmp + ACC, 0, <usize>C * 96);
+    if (!(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
@@ -127,7 +142,7 @@ export function regionStats(
     }
     for (let c = 0; c < C; c++) {
       const o = out + ((<usize>n * <usize>C + <usize>c) * 24);
-      const a = tmp + ACC + <usize>c * 96;
+      const a = tmp + CLASS_SUMS + <usize>c * 96;
       store<f64>(o, combineAt(a));
       store<f64>(o, combineAt(a + 32), 8);
       store<f64>(o, combineAt(a + 64), 16);
@@ -211,13 +226,30 @@ export function regionStats(
 
 // grad holds the probabilities written by regionStats and is overwritten with dL/dx.
 // coefA, coefB: f32 [N, C]; u_c = a g_c + b (2 p_c if squared, else 1) is dL/dp_c.
-// With logits (softmax only): grad holds another term's gradient instead; the softmax is recomputed
-// from the logits and grad becomes (0 + prior * grad) + factor * dL/dx.
-export function regionGrad(
-  grad: usize, labels: usize, y: usize, N: i32, C: i32, P: i32, nhwc: i32,
-  activation: i32, labelOffset: i32, ignore: i32, squared: i32,
-  coefA: usize, coefB: usize, tmp: usize, logits: usize, prior: f32, factor: f32,
-): void {
+export function regionGradSoftmax(args: usize): void {
+  regionGrad(changetype<RegionArgs>(args), SOFTMAX, false);
+}
+
+export function regionGradSigmoid(args: usize): void {
+  regionGrad(changetype<RegionArgs>(args), SIGMOID, false);
+}
+
+export function regionGradProbabilities(args: usize): void {
+  regionGrad(changetype<RegionArgs>(args), PROBABILITIES, false);
+}
+
+// Combined with cross entropy: grad holds the cross-entropy gradient instead; the softmax is
+// recomputed from the logits x and grad becomes (0 + prior * grad) + factor * dL/dx.
+export function regionGradSharedSoftmax(args: usize): void {
+  regionGrad(changetype<RegionArgs>(args), SOFTMAX, true);
+}
+
+// @ts-ignore: decorator
+@inline function regionGrad(a: RegionArgs, activation: i32, shared: bool): void {
+  const grad = a.grad, labels = a.labels, y = a.y, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
+  const labelOffset = a.labelOffset, ignore = a.ignore, squared = a.squared;
+  const coefA = a.coefA, coefB = a.coefB, tmp = a.tmp, prior = a.prior, factor = a.factor;
+  const logits: usize = shared ? a.x : 0;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   const vprior = f32x4.splat(prior);

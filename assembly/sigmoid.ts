@@ -3,7 +3,8 @@
 // (labels), where channel c of a pixel with label t has y = [t == c + labelOffset]: labelOffset is 1
 // for a single-channel binary map (y = [t == 1]) and 0 for a multi-label one-hot map.
 import { exp4, log4, log1p4, pow4 } from './math';
-import { TILE, SLOT, laneMask, load4, store4, tileLabels } from './common';
+import { SigmoidArgs } from './args';
+import { TILE, SLOT, LABEL, VALID, LOSS_ACC, laneMask, load4, store4, tileLabels } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
@@ -69,27 +70,42 @@ const LOG_FLOOR = f32x4.splat(-100); // PyTorch clamps log p and log(1 - p) at -
   return loss;
 }
 
-// tmp: 2 * SLOT bytes of scratch (the tile's labels and validity).
-export function sigmoidLoss(
-  x: usize, labels: usize, y: usize, posWeight: usize, weight: usize,
-  N: i32, C: i32, P: i32, nhwc: i32, labelOffset: i32, ignore: i32,
-  fromLogits: i32, focal: i32, gamma: f32, alpha: f32, scale: f32,
-  grad: usize, losses: usize, out: usize, tmp: usize,
-): void {
+// Binary cross entropy from logits.
+export function bceLogits(args: usize): void {
+  sigmoidLoss(changetype<SigmoidArgs>(args), true, false);
+}
+
+// Binary cross entropy from probabilities, log clamped at -100 as in PyTorch.
+export function bceProbabilities(args: usize): void {
+  sigmoidLoss(changetype<SigmoidArgs>(args), false, false);
+}
+
+// Sigmoid focal loss (torchvision sigmoid_focal_loss), from logits.
+export function focalSigmoid(args: usize): void {
+  sigmoidLoss(changetype<SigmoidArgs>(args), true, true);
+}
+
+// out: f64 sum of the element losses. Scratch: the tile's labels and validity (LABEL, VALID slots).
+// @ts-ignore: decorator
+@inline function sigmoidLoss(a: SigmoidArgs, logits: bool, isFocal: bool): void {
+  const x = a.x, labels = a.labels, y = a.y, posWeight = a.posWeight, weight = a.weight;
+  const N = a.N, C = a.C, P = a.P, nhwc = a.nhwc, labelOffset = a.labelOffset, ignore = a.ignore;
+  const gamma = a.gamma, alpha = a.alpha, grad = a.grad, losses = a.losses;
+  const labelSlot = a.tmp + LABEL * SLOT;
+  const validSlot = a.tmp + VALID * SLOT;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
-  const vscale = f32x4.splat(scale);
-  const logits = fromLogits != 0;
-  const isFocal = focal != 0;
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  const vscale = f32x4.splat(a.scale);
+  const acc = a.tmp + LOSS_ACC * SLOT;
+  let lo = a.carryLoss ? v128.load(acc) : f64x2.splat(0);
+  let hi = a.carryLoss ? v128.load(acc, 16) : f64x2.splat(0);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const full = len >> 2;
       const k = len & 3;
-      if (labels) tileLabels(labels + ((<usize>n * <usize>P + <usize>i0) << 2), len, ignore, tmp, tmp + SLOT);
+      if (labels) tileLabels(labels + ((<usize>n * <usize>P + <usize>i0) << 2), len, ignore, labelSlot, validSlot);
       for (let c = 0; c < C; c++) {
         const pw = f32x4.splat(load<f32>(posWeight + (<usize>c << 2)));
         const wc = f32x4.splat(load<f32>(weight + (<usize>c << 2)));
@@ -97,8 +113,8 @@ export function sigmoidLoss(
         for (let g = 0; g < full; g++) {
           const at = row + <usize>g * 4 * ps;
           const o = <usize>g << 4;
-          const t = labels ? v128.load(tmp + o) : ZERO;
-          const valid = labels ? v128.load(tmp + SLOT + o) : laneMask(4);
+          const t = labels ? v128.load(labelSlot + o) : ZERO;
+          const valid = labels ? v128.load(validSlot + o) : laneMask(4);
           const loss = nhwc
             ? sigmoidGroup(x + at, y + at, grad + at, losses + at, ps, 4, c, valid, t, labels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses)
             : sigmoidGroup(x + at, y + at, grad + at, losses + at, 4, 4, c, valid, t, labels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses);
@@ -108,8 +124,8 @@ export function sigmoidLoss(
         if (k) {
           const at = row + <usize>full * 4 * ps;
           const o = <usize>full << 4;
-          const t = labels ? v128.load(tmp + o) : ZERO;
-          const valid = labels ? v128.load(tmp + SLOT + o) : laneMask(k);
+          const t = labels ? v128.load(labelSlot + o) : ZERO;
+          const valid = labels ? v128.load(validSlot + o) : laneMask(k);
           const loss = sigmoidGroup(x + at, y + at, grad + at, losses + at, ps, k, c, valid, t, labels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses);
           lo = f64x2.add(lo, f64x2.promote_low_f32x4(loss));
           hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(loss, loss, 2, 3, 2, 3)));
@@ -117,5 +133,7 @@ export function sigmoidLoss(
       }
     }
   }
-  store<f64>(out, (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
+  v128.store(acc, lo);
+  v128.store(acc, hi, 16);
+  store<f64>(a.out, (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
 }

@@ -1,32 +1,19 @@
 // Softmax pixel losses: cross entropy (index or dense target) and softmax focal loss (index target).
+// Exports: crossEntropyIndex, focalSoftmax, crossEntropyIndexWithRegion, crossEntropyDense.
 // Per tile, four passes over the class rows: (A) the max over classes, (B) e = exp(x - max) and its
 // sum, e stored in the gradient buffer when a gradient is wanted, (C) the loss of each pixel and its
 // gradient coefficients, (D) the gradient from the stored e: one exp per logit. See common.ts for the
 // iteration and summation order.
 import { exp4, log4, pow4 } from './math';
 import { addStats } from './region';
+import { SoftmaxArgs } from './args';
 import {
   TILE, SLOT, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
+  MAX, SUM, XT, ET, OTHER, WSUM, LABEL, VALID, Q, QT, LOSS_ACC, RS, CLASS_SUMS,
 } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
-
-// scratch slots (SLOT bytes each): per-pixel state of the current tile
-const MAX: usize = 0;
-const SUM: usize = 1;
-const XT: usize = 2; // x_t - max (index) or sum of w y' (x - max) (dense)
-const ET: usize = 3; // e_t (focal)
-const OTHER: usize = 4; // sum of e_c over c != t: 1 - p_t without cancellation (focal); sum of w y' (dense)
-const WSUM: usize = 5; // sum of w_c (x_c - max) (smoothing)
-const LABEL: usize = 6;
-const VALID: usize = 7;
-const Q: usize = 8; // gradient: g_c = e_c * Q - [c == t] * QT - w_c * qW
-const QT: usize = 9;
-const LOSS_ACC: usize = 10; // 32 bytes: the four f64 lane sums
-const RS: usize = 11; // 1 / sum
-// with `stats`: C x 96 bytes of f64 lane sums of a region loss's (I, Sp, Sg), as in region.ts
-const REGION_ACC: usize = 12 * SLOT;
 
 // Pass B of an index target for group g of class c: e = exp(x - max), stored into the gradient.
 // @ts-ignore: decorator
@@ -140,7 +127,7 @@ const REGION_ACC: usize = 12 * SLOT;
 // with the very operations and order of regionStats, so both give the same bits.
 // @ts-ignore: decorator
 @inline function regionRow(grow: usize, ps: usize, len: i32, c: i32, squared: bool, tmp: usize): void {
-  const a = tmp + REGION_ACC + <usize>c * 96;
+  const a = tmp + CLASS_SUMS + <usize>c * 96;
   const groups = (len + 3) >> 2;
   for (let g = 0; g < groups; g++) {
     const o = <usize>g << 4;
@@ -153,16 +140,29 @@ const REGION_ACC: usize = 12 * SLOT;
   }
 }
 
-// Index target. focal == 0: cross entropy with class weights `w` and label smoothing;
-// focal != 0: -alpha_t (1 - p_t)^gamma log p_t with per-class alpha in `w`.
+// Index target, cross entropy with class weights `weight` and label smoothing.
+export function crossEntropyIndex(args: usize): void {
+  softmaxIndex(changetype<SoftmaxArgs>(args), false, false);
+}
+
+// Index target, softmax focal loss -alpha_t (1 - p_t)^gamma log p_t, per-class alpha in `weight`.
+export function focalSoftmax(args: usize): void {
+  softmaxIndex(changetype<SoftmaxArgs>(args), true, false);
+}
+
+// Cross entropy that also writes the statistics of a softmax region loss (combined terms sharing one
+// softmax): stats = f64 [N, C, 3] as regionStats writes them (index target, same ignore, `squared`).
+export function crossEntropyIndexWithRegion(args: usize): void {
+  softmaxIndex(changetype<SoftmaxArgs>(args), false, true);
+}
+
 // `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 sum of the pixel losses.
-// stats (optional, needs grad): f64 [N, C, 3] region statistics of the same softmax, as regionStats
-// writes them (index target, same ignore, `squared`). tmp: 12 slots, then C x 96 bytes.
-export function softmaxIndex(
-  x: usize, labels: usize, w: usize, N: i32, C: i32, P: i32, nhwc: i32,
-  ignore: i32, smoothing: f32, focal: i32, gamma: f32, scale: f32,
-  grad: usize, losses: usize, out: usize, tmp: usize, stats: usize, squared: i32,
-): void {
+// @ts-ignore: decorator
+@inline function softmaxIndex(a: SoftmaxArgs, focal: bool, withRegion: bool): void {
+  const x = a.x, labels = a.target, w = a.weight, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
+  const ignore = a.ignore, smoothing = a.smoothing, gamma = a.gamma, scale = a.scale;
+  const grad = a.grad, losses = a.losses, out = a.out, tmp = a.tmp;
+  const stats: usize = withRegion ? a.stats : 0;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   let wSum: f32 = 0;
@@ -173,29 +173,29 @@ export function softmaxIndex(
   const vwSum = f32x4.splat(wSum);
   const smooth = !focal && smoothing != 0;
   const vscale = f32x4.splat(scale);
-  memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
-  const sq = squared != 0;
+  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+  const sq = a.squared != 0;
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    if (stats) memory.fill(tmp + REGION_ACC, 0, <usize>C * 96);
+    if (stats && !(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const xt = x + sample + <usize>i0 * ps;
       const gt = grad + sample + <usize>i0 * ps;
       const pix = (<usize>n * <usize>P + <usize>i0) << 2;
       if (nhwc) {
-        indexTile(xt, gt, labels + pix, losses + pix, cs, ps, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp, stats, sq);
+        indexTile(xt, gt, labels + pix, losses + pix, cs, ps, len, C, w, ignore, keep, epsC, vwSum, smooth, focal, gamma, vscale, grad, losses, tmp, stats, sq);
       } else {
-        indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal != 0, gamma, vscale, grad, losses, tmp, stats, sq);
+        indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal, gamma, vscale, grad, losses, tmp, stats, sq);
       }
     }
     if (!stats) continue;
     for (let c = 0; c < C; c++) {
       const o = stats + ((<usize>n * <usize>C + <usize>c) * 24);
-      const a = tmp + REGION_ACC + <usize>c * 96;
-      store<f64>(o, combineAt(a));
-      store<f64>(o, combineAt(a + 32), 8);
-      store<f64>(o, combineAt(a + 64), 16);
+      const acc = tmp + CLASS_SUMS + <usize>c * 96;
+      store<f64>(o, combineAt(acc));
+      store<f64>(o, combineAt(acc + 32), 8);
+      store<f64>(o, combineAt(acc + 64), 16);
     }
   }
   store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));
@@ -276,19 +276,19 @@ export function softmaxIndex(
   }
 }
 
-// Dense target y (one-hot or soft), class weights w, label smoothing:
+// Dense target y (one-hot or soft) in `target`, class weights, label smoothing:
 // l = -sum_c w_c y'_c log p_c with y' = (1-eps) y + eps/C.
-export function softmaxDense(
-  x: usize, y: usize, w: usize, N: i32, C: i32, P: i32, nhwc: i32,
-  smoothing: f32, scale: f32, grad: usize, losses: usize, out: usize, tmp: usize,
-): void {
+export function crossEntropyDense(args: usize): void {
+  const a = changetype<SoftmaxArgs>(args);
+  const x = a.x, y = a.target, w = a.weight, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
+  const smoothing = a.smoothing, grad = a.grad, losses = a.losses, tmp = a.tmp;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   const keep = f32x4.splat(1 - smoothing);
   const epsC = f32x4.splat(smoothing / <f32>C);
   const smooth = smoothing != 0;
-  const vscale = f32x4.splat(scale);
-  memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+  const vscale = f32x4.splat(a.scale);
+  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     for (let i0 = 0; i0 < P; i0 += TILE) {
@@ -299,5 +299,5 @@ export function softmaxDense(
       else denseTile(x + at, y + at, grad + at, ot, cs, 4, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
     }
   }
-  store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));
+  store<f64>(a.out, combineAt(tmp + LOSS_ACC * SLOT));
 }

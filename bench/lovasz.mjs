@@ -1,5 +1,5 @@
 // Lovász-softmax, forward + gradient (classes 'present', perImage false), on voc (8x21x256x256) and on
-// kornia's 2x15x256x256 (kornia#2884), NCHW logits and index labels from bench/peers/data.mjs:
+// kornia's 2x15x256x256 (kornia#2884), NCHW logits and index labels from bench/random.mjs:
 //   segloss wasm, zero-copy (input, target and gradient in WasmArrays) and copying (plain typed arrays);
 //   segloss's TypeScript fallback;
 //   plain JS: Float32Array in and out, f64 softmax, and per class the native %TypedArray%.prototype.sort
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 import { init } from '../dist/index.js';
-import { makeCase } from './peers/data.mjs';
+import { makeCase } from './random.mjs';
 
 const quick = process.argv.includes('--quick');
 const asJson = process.argv.includes('--json');

@@ -12,6 +12,10 @@ export const SLOT = TILE * 4;
 export const SLOTS = 13;
 /** Bytes per class of f64 lane sums of (I, Sp, Sg): 3 quantities x 4 lanes x 8 bytes. */
 export const CLASS_SUMS = 96;
+/** Where in the scratch the sums that a streamed call carries live (the LOSS_ACC slot and CLASS_SUMS of
+ *  assembly/common.ts): the twins keep theirs at the same offsets. */
+export const LOSS_SUMS_AT = 10 * SLOT;
+export const CLASS_SUMS_AT = SLOTS * SLOT;
 
 export type FieldType = 'ptr' | 'i32' | 'f32';
 export type Fields = Readonly<Record<string, FieldType>>;
@@ -22,28 +26,36 @@ function block<const F extends Fields>(fields: F): F {
 }
 
 export const LABEL_ARGS = block({
-  labels: 'ptr', count: 'i32', limit: 'i32', ignore: 'i32', hasIgnore: 'i32', weight: 'ptr', out: 'ptr',
+  labels: 'ptr', count: 'i32', limit: 'i32', ignore: 'i32', hasIgnore: 'i32', weight: 'ptr', out: 'ptr', carry: 'i32',
 });
 
 export const SOFTMAX_ARGS = block({
   x: 'ptr', target: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   ignore: 'i32', smoothing: 'f32', gamma: 'f32', scale: 'f32',
-  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32', carryLoss: 'i32', carrySample: 'i32',
 });
 
 export const SIGMOID_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', posWeight: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', gamma: 'f32', alpha: 'f32', scale: 'f32',
-  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', carryLoss: 'i32',
 });
 
 export const REGION_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', squared: 'i32',
-  grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32',
+  grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32', carrySample: 'i32',
 });
 
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
+
+export const RANGE_ARGS = block({ x: 'ptr', n: 'i32', low: 'f32', high: 'f32', out: 'ptr' });
+/** Confusion counts (assembly/metrics.ts): K is the matrix's class count (C, or 2 when C = 1). */
+export const CONFUSION_ARGS = block({
+  x: 'ptr', target: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32', K: 'i32',
+  ignore: 'i32', hasIgnore: 'i32', targetBytes: 'i32', predBytes: 'i32', threshold: 'f32', perSample: 'i32',
+  counts: 'ptr', stats: 'ptr', tmp: 'ptr',
+});
 
 /** Lovász losses (assembly/lovasz.ts). select: i32 per class, 1 always, 0 never, 2 when present;
  *  probs, dprobs: [C][M] f32 class-major rows of a problem's M pixels; pairs: 2 M u64 (sort key << 32 | pixel). */
@@ -60,6 +72,9 @@ const lovaszTmp = (C: number) => 16384 + 1536 + 2 * SLOT + C * 16;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
 // region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
 const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);
+// confusion kernels, called with the matrix's class count K: two slots, 32 bytes of lanes, then a u32
+// histogram of K * K cells and one for ignored pixels
+const histogram = (K: number) => 2 * SLOT + 32 + (K * K + 1) * 4;
 
 /** Every kernel: its argument block and the bytes of scratch it needs for C classes. */
 export const KERNELS = {
@@ -81,6 +96,9 @@ export const KERNELS = {
   expArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
   logArray: { args: ELEMENTWISE_ARGS, scratch: noScratch },
   addScaled: { args: ELEMENTWISE_ARGS, scratch: noScratch },
+  firstOutside: { args: RANGE_ARGS, scratch: noScratch },
+  confusionScores: { args: CONFUSION_ARGS, scratch: histogram },
+  confusionLabels: { args: CONFUSION_ARGS, scratch: histogram },
   lovaszSoftmax: { args: LOVASZ_ARGS, scratch: lovaszTmp },
   lovaszProbabilities: { args: LOVASZ_ARGS, scratch: lovaszTmp },
   lovaszHinge: { args: LOVASZ_ARGS, scratch: lovaszTmp },

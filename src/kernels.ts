@@ -2,56 +2,18 @@
 // (src/fallback/). Both take byte-offset pointers into their own linear memory and give bit-identical
 // results, so everything above this interface is shared.
 import { Heap } from './fallback/heap.js';
-import { labelScan } from './fallback/labels.js';
-import { softmaxIndex, softmaxDense } from './fallback/softmax.js';
-import { sigmoidLoss } from './fallback/sigmoid.js';
-import { regionStats, regionGrad } from './fallback/region.js';
-import { expArray, logArray, addScaled } from './fallback/math.js';
-import { lovaszSoftmax, lovaszProbabilities, lovaszHinge } from './fallback/lovasz.js';
+import * as twins from './fallback/index.js';
 import type { LinearMemory } from './memory.js';
 
-type Kernel = (...args: number[]) => void;
+export type KernelName = keyof typeof twins;
 
-export interface Kernels {
-  readonly memory: LinearMemory;
-  heapBase(): number;
-  labelScan: Kernel;
-  softmaxIndex: Kernel;
-  softmaxDense: Kernel;
-  sigmoidLoss: Kernel;
-  regionStats: Kernel;
-  regionGrad: Kernel;
-  expArray: Kernel;
-  logArray: Kernel;
-  addScaled: Kernel;
-  /** Lovász losses: one argument, the pointer of a LOVASZ_ARGS block (src/abi.ts). */
-  lovaszSoftmax: (args: number) => void;
-  lovaszProbabilities: (args: number) => void;
-  lovaszHinge: (args: number) => void;
-}
+/** One function per kernel, taking the pointer of its argument block (src/abi.ts). */
+export type Kernels = { readonly memory: LinearMemory; heapBase(): number } & Record<KernelName, (args: number) => void>;
 
 export function fallbackKernels(): Kernels {
   const heap = new Heap();
-  const bind =
-    (f: (heap: Heap, ...args: number[]) => void): Kernel =>
-    (...args) =>
-      f(heap, ...args);
-  return {
-    memory: heap,
-    heapBase: () => 16,
-    labelScan: bind(labelScan as never),
-    softmaxIndex: bind(softmaxIndex as never),
-    softmaxDense: bind(softmaxDense as never),
-    sigmoidLoss: bind(sigmoidLoss as never),
-    regionStats: bind(regionStats as never),
-    regionGrad: bind(regionGrad as never),
-    expArray: bind(expArray as never),
-    logArray: bind(logArray as never),
-    addScaled: bind(addScaled as never),
-    lovaszSoftmax: (args) => lovaszSoftmax(heap, args),
-    lovaszProbabilities: (args) => lovaszProbabilities(heap, args),
-    lovaszHinge: (args) => lovaszHinge(heap, args),
-  };
+  const bound = Object.entries(twins).map(([name, twin]) => [name, (args: number) => twin(heap, args)]);
+  return { memory: heap, heapBase: () => 16, ...Object.fromEntries(bound) } as Kernels;
 }
 
 /** Where the kernels' wasm can come from. */

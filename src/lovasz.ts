@@ -1,12 +1,13 @@
 // Lovász-softmax and Lovász-hinge (Berman et al. 2018; smp's LovaszLoss): validation and memory
 // placement here, the work in one kernel call (assembly/lovasz.ts, or its twin src/fallback/lovasz.ts).
 import { LOVASZ_ARGS, type ArgsOf, argsBytes, scratchBytes, writeArgs } from './abi.js';
+import { type Arg, checkKeys, checkOut, locate } from './call.js';
 import type { Kernels } from './kernels.js';
-import { type Arena, type TypedArray, WasmArray } from './memory.js';
+import type { Arena, WasmArray } from './memory.js';
 import {
-  type Geometry, type IndexTarget, type Input, type Layout, type LossResult, type TargetInput, badLabel, bool,
-  checkKeys, denseHasNoIgnore, geometry, integer, oneOf, targetKind,
+  type Geometry, type IndexTarget, type Input, type Layout, type LossResult, type TargetInput, badLabel, geometry, targetKind,
 } from './options.js';
+import { checkInteger, checkOneOf, show } from './schema.js';
 
 /** Options of `lovaszSoftmax`. */
 export interface LovaszSoftmaxOptions {
@@ -49,53 +50,41 @@ export const LOVASZ_HINGE_KEYS = ['shape', 'layout', 'perImage', 'ignoreIndex', 
 const NO_IGNORE = -1; // outside [0, C) once the labels are validated
 const LIMIT = 2 ** 31 - 1; // pixels per problem: the sort keeps a foreground bit in bit 31 of a pixel index
 
-interface Located<T extends TypedArray> {
-  /** byte offset in the backend's memory, or -1 */
-  at: number;
-  source: T | WasmArray<T>;
-}
-
-function locate<T extends TypedArray>(arena: Arena, source: T | WasmArray<T>, name: string): Located<T> {
-  if (source instanceof WasmArray) {
-    if (source.isFreed) throw new TypeError(`${name} is a WasmArray that was freed`);
-    return { at: source.ptr, source };
-  }
-  return { at: ArrayBuffer.isView(source) ? arena.offsetOf(source) : -1, source };
-}
-
-/** The argument's view now: a WasmArray's view is re-derived after any allocation. */
-function view<T extends TypedArray>(l: Located<T>): T {
-  return l.source instanceof WasmArray ? l.source.view : l.source;
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
-  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${(v as unknown as ArrayLike<number>).length})`;
-  return String(v);
-}
-
 interface Call {
   kernels: Kernels;
   arena: Arena;
-  x: Located<Float32Array>;
-  t: Located<TypedArray>;
-  out?: Located<Float32Array>;
+  x: Arg<Float32Array>;
+  t: Arg;
+  out?: Arg<Float32Array>;
   g: Geometry;
   wantGrad: boolean;
+}
+
+function bool(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${show(value)}`);
+  return value;
+}
+
+function oneOf<const T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  return value === undefined ? fallback : checkOneOf(name, value, allowed);
 }
 
 function begin(
   kernels: Kernels, arena: Arena, input: Input, target: TargetInput, options: object, what: string, keys: string[],
 ): Call {
-  const x = locate(arena, input, 'input');
-  const g = geometry(view(x), options as never, what);
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${what}: options with a 'shape' are required, got ${show(options)}`);
+  }
   checkKeys(options, keys, what);
-  const t = locate(arena, target as TypedArray | WasmArray<TypedArray>, 'target');
-  const o = options as { out?: Float32Array | WasmArray<Float32Array>; grad?: unknown };
-  const out = o.out === undefined ? undefined : locate(arena, o.out, 'out');
+  const x = locate(arena, input, 'input') as Arg<Float32Array>;
+  if (x.type !== Float32Array) throw new TypeError(`input must be a Float32Array, got ${x.shown}`);
+  const g = geometry(x.length, options, what);
+  const t = locate(arena, target, 'target');
+  const o = options as { out?: unknown; grad?: unknown };
+  const out = o.out === undefined ? undefined : (locate(arena, o.out, 'out') as Arg<Float32Array>);
   const wantGrad = bool('grad', o.grad, out !== undefined);
-  if (out) checkOut(view(out), out.at, view(x), x.at, wantGrad);
+  if (out) checkOut(out, x, t, wantGrad);
   if (g.N * g.P > LIMIT) {
     throw new RangeError(`${what}: at most ${LIMIT} pixels per problem, got shape ${show(g.shape)}`);
   }
@@ -103,38 +92,25 @@ function begin(
   return { kernels, arena, x, t, out, g, wantGrad };
 }
 
-function checkOut(out: Float32Array, outAt: number, input: Float32Array, inputAt: number, wantGrad: boolean): void {
-  if (!(out instanceof Float32Array)) throw new TypeError('out must be a Float32Array or a Float32Array WasmArray');
-  if (!wantGrad) throw new TypeError('out is given with grad: false');
-  const n = input.length;
-  if (out.length !== n) throw new RangeError(`out must have the input's length ${n}, got ${out.length}`);
-  const sameMemory = outAt >= 0 && inputAt >= 0;
-  const sameArray = out.buffer === input.buffer && out.byteOffset === input.byteOffset;
-  if ((sameMemory && outAt < inputAt + 4 * n && inputAt < outAt + 4 * n) || (n > 0 && sameArray)) {
-    throw new RangeError('out must not overlap input');
-  }
-}
-
 /** Validates an index map (labels in [0, limit) or ignore) and places it as i32. */
 function placeLabels(c: Call, limit: number, ignore: number | undefined): number {
-  const src = view(c.t) as IndexTarget;
+  const src = c.t.view as IndexTarget;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
     if (v === ignore) continue;
     if (!(v >= 0 && v < limit)) throw badLabel(i, v, limit, ignore);
   }
-  if (c.t.at >= 0 && src instanceof Int32Array) return c.t.at;
-  const n = src.length; // read before the allocation, which may detach src
+  if (c.t.at >= 0 && c.t.type === Int32Array) return c.t.at;
+  const n = c.t.length;
   const ptr = c.arena.alloc(n * 4);
-  new Int32Array(c.arena.memory.buffer, ptr, n).set(view(c.t) as IndexTarget);
+  new Int32Array(c.arena.memory.buffer, ptr, n).set(c.t.view as IndexTarget); // the view is re-derived after the allocation
   return ptr;
 }
 
-function placeF32(c: Call, l: Located<Float32Array>): number {
+function placeF32(c: Call, l: Arg): number {
   if (l.at >= 0) return l.at;
-  const n = view(l).length;
-  const ptr = c.arena.alloc(n * 4);
-  c.arena.f32(ptr, n).set(view(l));
+  const ptr = c.arena.alloc(l.length * 4);
+  c.arena.f32(ptr, l.length).set(l.view as Float32Array);
   return ptr;
 }
 
@@ -172,9 +148,9 @@ function run(
   const loss = a.f64(out, 1)[0];
   if (!c.wantGrad) return { loss };
   const result = a.f32(grad, n);
-  if (!copy) return { loss, grad: c.out!.source instanceof WasmArray ? c.out!.source.view : result };
+  if (!copy) return { loss, grad: c.out!.view };
   if (c.out) {
-    const dst = view(c.out);
+    const dst = c.out.view;
     dst.set(result);
     return { loss, grad: dst };
   }
@@ -182,7 +158,7 @@ function run(
 }
 
 function ignoreOf(options: { ignoreIndex?: unknown }): number | undefined {
-  return options.ignoreIndex === undefined ? undefined : integer('ignoreIndex', options.ignoreIndex, 0);
+  return options.ignoreIndex === undefined ? undefined : checkInteger('ignoreIndex', options.ignoreIndex);
 }
 
 /** The per-class selection for the kernel: 1 always, 0 never, 2 when present. */
@@ -215,7 +191,7 @@ export function lovaszSoftmax(
 ): LossResult {
   const c = begin(kernels, arena, input, target, options, 'lovaszSoftmax', LOVASZ_SOFTMAX_KEYS);
   const { g } = c;
-  if (targetKind(view(c.t), g, view(c.x).length) !== 'index') {
+  if (targetKind(c.t, g, c.x.length) !== 'index') {
     throw new TypeError('lovaszSoftmax: target must be an index map (an integer typed array), got a Float32Array');
   }
   const activation = oneOf('activation', options.activation, ['softmax', 'none'] as const, 'softmax');
@@ -242,7 +218,7 @@ export function lovaszHinge(
 ): LossResult {
   const c = begin(kernels, arena, input, target, options, 'lovaszHinge', LOVASZ_HINGE_KEYS);
   const { g } = c;
-  const kind = targetKind(view(c.t), g, view(c.x).length);
+  const kind = targetKind(c.t, g, c.x.length);
   const perImage = bool('perImage', options.perImage, false);
   const sum = oneOf('reduction', options.reduction, ['mean', 'sum'] as const, 'mean') === 'sum';
   let labels = 0;
@@ -252,12 +228,14 @@ export function lovaszHinge(
     ignore = ignoreOf(options);
     labels = placeLabels(c, g.C === 1 ? 2 : g.C, ignore);
   } else {
-    denseHasNoIgnore(options.ignoreIndex);
-    const t = view(c.t) as Float32Array;
+    if (options.ignoreIndex !== undefined) {
+      throw new TypeError(`ignoreIndex applies to index targets only, got ${show(options.ignoreIndex)} with a dense target`);
+    }
+    const t = c.t.view as Float32Array;
     for (let i = 0; i < t.length; i++) {
       if (t[i] !== 0 && t[i] !== 1) throw new RangeError(`target[${i}] = ${t[i]} must be 0 or 1 (a dense hinge target is binary)`);
     }
-    y = placeF32(c, c.t as Located<Float32Array>);
+    y = placeF32(c, c.t);
   }
   const x = placeF32(c, c.x);
   return run(c, 'lovaszHinge', { x, labels, y, select: 0, ignore: ignore ?? NO_IGNORE }, perImage, sum);

@@ -13,7 +13,11 @@ export interface LinearMemory {
 }
 
 const PAGE = 65536;
-const align = (n: number) => (n + 15) & ~15;
+/** wasm32 addresses 4 GiB; the TypeScript heap keeps the same limit so both backends agree. */
+export const MAX_MEMORY_BYTES = 2 ** 32;
+// arithmetic, not 32-bit bit operations: offsets go up to 4 GiB
+const align = (n: number) => Math.ceil(n / 16) * 16;
+const dispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('Symbol.dispose');
 
 export type TypedArray = Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 export type TypedArrayConstructor<T extends TypedArray> = {
@@ -62,6 +66,15 @@ export class Arena {
     return ptr;
   }
 
+  /** The arena's top, to `rewind` to once the blocks allocated after it are done with. */
+  mark(): number {
+    return this.top;
+  }
+
+  rewind(mark: number): void {
+    this.top = mark;
+  }
+
   release(ptr: number): void {
     const at = this.blocks.findIndex((b) => b.ptr === ptr);
     if (at >= 0) this.blocks.splice(at, 1);
@@ -71,10 +84,16 @@ export class Arena {
   private ensure(end: number): void {
     const size = this.memory.buffer.byteLength;
     if (end <= size) return;
+    if (end > MAX_MEMORY_BYTES) {
+      throw new RangeError(
+        `segloss: this needs ${end} bytes of linear memory (${gib(end)}), beyond the wasm32 limit of ` +
+          `${MAX_MEMORY_BYTES} bytes (4 GiB); pass smaller batches, or plain arrays instead of WasmArrays`,
+      );
+    }
     try {
       this.memory.grow(Math.ceil((end - size) / PAGE));
     } catch (cause) {
-      throw new RangeError(`segloss: cannot grow memory to ${end} bytes`, { cause });
+      throw new RangeError(`segloss: the runtime refused to grow linear memory from ${size} to ${end} bytes (${gib(end)})`, { cause });
     }
   }
 
@@ -93,18 +112,9 @@ export class Arena {
     return ptr;
   }
 
-  /** A copy of `data` as i32 in the arena (any integer typed array). */
-  putI32(data: ArrayLike<number>): number {
-    const ptr = this.alloc(data.length * 4);
-    new Int32Array(this.memory.buffer, ptr, data.length).set(data);
-    return ptr;
-  }
-
-  /** Byte offset of `data` when it is a view into this memory, else -1. */
-  offsetOf(data: TypedArray): number {
-    return data.buffer === this.memory.buffer ? data.byteOffset : -1;
-  }
 }
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
 /**
  * A typed array that lives in the backend's linear memory: passed as an input, a target or an `out`
@@ -136,10 +146,20 @@ export class WasmArray<T extends TypedArray = Float32Array> {
     return this.freed;
   }
 
+  /** Whether this array lives in the memory of `arena` (one segloss instance). */
+  belongsTo(arena: Arena): boolean {
+    return this.arena === arena;
+  }
+
   free(): void {
     if (this.freed) return;
     this.freed = true;
     this.cached = undefined;
     this.arena.release(this.ptr);
+  }
+
+  /** `using x = seg.alloc(...)` frees it at the end of the block. */
+  [dispose](): void {
+    this.free();
   }
 }

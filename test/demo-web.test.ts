@@ -16,6 +16,8 @@ const LOSSES = ['crossEntropy', 'weightedCrossEntropy', 'focal', 'dice', 'iou', 
 interface Result {
   loss: string;
   iou: number;
+  miou: number;
+  perClassIou: number[];
   bestIou: number;
   curve: number[];
   iouCurve: number[];
@@ -110,6 +112,13 @@ describe('demo/web page', () => {
       }
       const dice = state.results.find((r) => r.loss === 'dice')!;
       expect(dice.iou).toBeGreaterThan(0.5);
+      // per-class IoU and mIoU from seg.confusionMatrix
+      for (const r of state.results) {
+        expect(r.perClassIou).toHaveLength(2);
+        expect(r.perClassIou[1]).toBeCloseTo(r.iou, 12);
+        expect(r.miou).toBeCloseTo((r.perClassIou[0] + r.perClassIou[1]) / 2, 12);
+      }
+      expect(dice.miou).toBeGreaterThan(0.7);
 
       // every canvas drew: masks show the three colors over the image, curves have ink on them
       const ink = await page.evaluate(() =>

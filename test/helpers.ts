@@ -1,4 +1,5 @@
 import { init, type Segloss } from '../src/index.js';
+import { ELEMENTWISE_ARGS, writeArgs } from '../src/abi.js';
 
 export const backends: Record<'wasm' | 'js', Promise<Segloss>> = {
   wasm: init({ backend: 'wasm' }),
@@ -70,4 +71,16 @@ export function oneHot(t: ArrayLike<number>, N: number, C: number, P: number): F
       if (c >= 0 && c < C) y[(n * C + c) * P + i] = 1;
     }
   return y;
+}
+
+/** exp or log of every element, by the backend's elementwise kernel (what eval/ measures). */
+export function elementwise(seg: Segloss, kernel: 'expArray' | 'logArray', xs: Float32Array): Float32Array {
+  const { kernels, arena } = seg.host;
+  arena.reset();
+  const x = arena.putF32(xs);
+  const y = arena.alloc(4 * xs.length);
+  const args = arena.alloc(16);
+  writeArgs(kernels.memory.buffer, args, ELEMENTWISE_ARGS, { x, y, n: xs.length, factor: 0 });
+  kernels[kernel](args);
+  return arena.f32(y, xs.length).slice();
 }

@@ -1,7 +1,7 @@
 // wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN).
 import { describe, expect, it } from 'vitest';
 import type { Segloss } from '../src/index.js';
-import { backends, firstBitDifference, labels, logits, rng } from './helpers.js';
+import { backends, elementwise, firstBitDifference, labels, logits, rng } from './helpers.js';
 
 interface Geometry {
   name: string;
@@ -99,14 +99,35 @@ describe('wasm and TypeScript give the same bits', async () => {
     const rand = rng(7);
     const xs = Float32Array.from([...specials, ...Array.from({ length: 4001 }, () => (rand() - 0.7) * 200)]);
     for (const kernel of ['expArray', 'logArray'] as const) {
-      const outs = [wasm, js].map((s) => {
-        const k = (s as unknown as { kernels: Record<string, (...a: number[]) => void> }).kernels;
-        const mem = (s as unknown as { kernels: { memory: { buffer: ArrayBuffer } } }).kernels.memory;
-        new Float32Array(mem.buffer, 1024, xs.length).set(xs);
-        k[kernel](1024, 1024 + 4 * xs.length, xs.length);
-        return new Float32Array(mem.buffer, 1024 + 4 * xs.length, xs.length).slice();
-      });
+      const outs = [wasm, js].map((s) => elementwise(s, kernel, xs));
       expect(firstBitDifference(outs[0], outs[1])).toBe(-1);
     }
   });
+});
+
+describe('wasm and TypeScript give the same confusion counts', async () => {
+  const wasm = await backends.wasm;
+  const js = await backends.js;
+  for (const g of geometries) {
+    for (const layout of ['NCHW', 'NHWC'] as const) {
+      it(`${g.name} ${layout}`, () => {
+        const rand = rng(g.C * 2000 + g.N);
+        const P = g.S.reduce((a, b) => a * b, 1);
+        const x = logits(rand, g.N * g.C * P);
+        for (let i = 0; i < x.length; i += 7) x[i] = i % 3 ? Math.round(x[i]) : NaN; // ties and NaN
+        const K = g.C === 1 ? 2 : g.C;
+        const t = Uint8Array.from(labels(rand, g.N * P, K, 255, 0.15));
+        const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
+        for (const perSample of [false, true]) {
+          const o = { shape, layout, ignoreIndex: 255, perSample };
+          const a = [wasm.confusionMatrix(x, t, o)].flat();
+          const b = [js.confusionMatrix(x, t, o)].flat();
+          expect(a.map((m) => Array.from(m.counts))).toEqual(b.map((m) => Array.from(m.counts)));
+        }
+        const p = Int32Array.from(labels(rand, g.N * P, K));
+        const o = { shape: [g.N, ...g.S], numClasses: K, ignoreIndex: 255 };
+        expect(Array.from(wasm.confusionMatrix(p, t, o).counts)).toEqual(Array.from(js.confusionMatrix(p, t, o).counts));
+      });
+    }
+  }
 });

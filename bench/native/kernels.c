@@ -12,7 +12,7 @@
 // << 23, r = (x - n*0.693359375) - n*(-2.12194440e-4), p = degree-5 Cephes polynomial (Horner),
 // e^r = p*r*r + r + 1, result * 2^n, flushed to 0 for x < -87.33654475.
 //
-// Inputs come from the generator documented in bench/peers/data.mjs (same bits as the JS peers):
+// Inputs come from the generator documented in bench/random.mjs (same bits as the JS peers):
 //   xorshift32 state s (seed 1): s ^= s << 13; s ^= s >> 17; s ^= s << 5; u = s / 2^32;
 //   logits (NCHW order) x = (float)((u - 0.5) * 8), then labels t = floor(u * C).
 //

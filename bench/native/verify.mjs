@@ -1,9 +1,10 @@
 // Checks that the native kernels (bench/native/kernels.c) agree with the plain-JS peer on the same
-// deterministic inputs (generator in bench/peers/data.mjs): loss, sum |grad| and sum grad*x, rel < 1e-5.
+// deterministic inputs (generator in bench/random.mjs): loss, sum |grad| and sum grad*x, rel < 1e-5.
 //   node bench/native/verify.mjs [workload ...]     (default: small voc)
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { makeCase, workload } from '../peers/data.mjs';
+import { makeCase } from '../random.mjs';
+import { workload } from '../workloads.mjs';
 import * as pj from '../peers/plainjs.mjs';
 
 const TOL = 1e-5;

@@ -3,7 +3,7 @@
 // finite differences. Errors: loss |a - r| / |r|; gradient max|a - r| / max|r|. Must be < 1e-4.
 //   node bench/peers/check.mjs            (plain JS + tfjs cpu + tfjs wasm)
 //   node bench/peers/check.mjs --no-tfjs  (plain JS only)
-import { makeCase, xorshift32 } from './data.mjs';
+import { makeCase, xorshift32 } from '../random.mjs';
 import * as pj from './plainjs.mjs';
 
 const TOL = 1e-4;

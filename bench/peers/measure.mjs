@@ -4,26 +4,23 @@
 //   node bench/peers/measure.mjs --peer tfjs-wasm --loss ce,dice --workload voc --reps 7
 //   node bench/peers/measure.mjs --peer tfjs-cpu  --loss ce      --workload voc --reps 2 --warmup 0
 // Options: --grad 1|0|both (1). tfjs peers also report prepare_ms (NCHW -> NHWC transpose + one-hot),
-// timed apart from the losses. Losses: ce, bce, focal, dice, iou, cedice.
-import { makeCase, workload } from './data.mjs';
+// timed apart from the losses. Losses: the case keys of bench/cases.mjs that have the peer (ce, focal, dice,
+// iou, cedice on index workloads; bce on --workload binary), called with the same options as bench/run.mjs.
+import { TFJS_PREPARE, caseOf } from '../cases.mjs';
+import { makeData, workload } from '../workloads.mjs';
 
 const argv = process.argv.slice(2);
 const opt = (k, d) => { const i = argv.indexOf('--' + k); return i >= 0 ? argv[i + 1] : d; };
 const peer = opt('peer', 'plainjs');
-const losses = opt('loss', 'ce').split(',');
 const w = workload(opt('workload', 'voc'));
+const cases = opt('loss', w.kind === 'binary' ? 'bce' : 'ce').split(',').map(caseOf);
+for (const c of cases) if (c.kind !== w.kind) throw new Error(`${c.key} runs on ${c.kind} workloads, ${w.name} is ${w.kind}`);
 const reps = Math.max(1, +opt('reps', 9));
 const warmup = Math.max(0, +opt('warmup', 2));
 const gradOpt = opt('grad', '1');
 const grads = gradOpt === 'both' ? [false, true] : [gradOpt !== '0'];
 const { N, C, P } = w;
-const { x, labels } = makeCase(N, C, P, 1);
-// dense binary targets for bce: one-hot of the labels (N, C, P)
-let y = null;
-const denseTargets = () => {
-  if (!y) { y = new Float32Array(N * C * P); for (let n = 0; n < N; n++) for (let p = 0; p < P; p++) y[(n * C + labels[n * P + p]) * P + p] = 1; }
-  return y;
-};
+const d = makeData(w);
 
 function time(fn) {
   let r;
@@ -40,39 +37,27 @@ const fmt = (s) => ({ median_ms: +s.median.toFixed(3), min_ms: +s.min.toFixed(3)
 
 if (peer === 'plainjs') {
   const pj = await import('./plainjs.mjs');
-  const out = new Float32Array(N * C * P);
-  const call = {
-    ce: (grad) => pj.crossEntropy(x, labels, N, C, P, { grad, out }),
-    bce: (grad) => pj.binaryCrossEntropy(x, denseTargets(), { grad, out }),
-    focal: (grad) => pj.focal(x, labels, N, C, P, { grad, out }),
-    dice: (grad) => pj.dice(x, labels, N, C, P, { grad, out }),
-    iou: (grad) => pj.iou(x, labels, N, C, P, { grad, out }),
-    cedice: (grad) => pj.combinedCeDice(x, labels, N, C, P, { grad, out }),
-  };
-  for (const l of losses) for (const g of grads) emit({ ...base(l, g), ...fmt(time(() => call[l](g))) });
+  const out = new Float32Array(d.x.length);
+  for (const c of cases) {
+    if (!c.plainjs) throw new Error(`no plain-JS peer for ${c.key}`);
+    for (const g of grads) emit({ ...base(c.key, g), ...fmt(time(() => c.plainjs(pj, d, w, { grad: g, out }))) });
+  }
 } else if (peer === 'tfjs-wasm' || peer === 'tfjs-cpu') {
   const T = await import('./tfjs.mjs');
   const info = await T.init(peer.slice(5));
-  const tp = time(() => { const p = T.prepare(x, labels, N, C, P); T.dispose(p); return { loss: NaN }; });
+  const tp = time(() => { T.dispose(TFJS_PREPARE[w.kind](T, d, w)); return { loss: NaN }; });
   emit({ peer, kernel: 'prepare', workload: w.name, N, C, P, reps, warmup, median_ms: +tp.median.toFixed(3), min_ms: +tp.min.toFixed(3), max_ms: +tp.max.toFixed(3), backend: info });
-  const prep = T.prepare(x, labels, N, C, P);
-  const prepB = losses.includes('bce') ? T.prepareBinary(x, denseTargets()) : null;
-  const call = {
-    ce: (grad) => T.crossEntropy(prep, { grad }),
-    bce: (grad) => T.binaryCrossEntropy(prepB, { grad }),
-    focal: (grad) => T.focal(prep, { grad }),
-    dice: (grad) => T.dice(prep, { grad }),
-    iou: (grad) => T.iou(prep, { grad }),
-    cedice: (grad) => T.combinedCeDice(prep, { grad }),
-  };
-  for (const l of losses) for (const g of grads) {
-    const before = T.tf.memory();
-    const s = time(() => call[l](g));
-    const after = T.tf.memory();
-    emit({ ...base(l, g), ...fmt(s), tensors_delta: after.numTensors - before.numTensors, bytes_delta: after.numBytes - before.numBytes });
+  const prep = TFJS_PREPARE[w.kind](T, d, w);
+  for (const c of cases) {
+    if (!c.tfjs) throw new Error(`no tfjs peer for ${c.key}`);
+    for (const g of grads) {
+      const before = T.tf.memory();
+      const s = time(() => c.tfjs(T, prep, { grad: g }));
+      const after = T.tf.memory();
+      emit({ ...base(c.key, g), ...fmt(s), tensors_delta: after.numTensors - before.numTensors, bytes_delta: after.numBytes - before.numBytes });
+    }
   }
   T.dispose(prep);
-  if (prepB) T.dispose(prepB);
 } else {
   throw new Error(`unknown peer ${peer} (plainjs, tfjs-wasm, tfjs-cpu)`);
 }

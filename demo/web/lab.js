@@ -235,18 +235,17 @@ export class PixelNet {
   }
 }
 
-/** Foreground IoU of the argmax prediction, and the predicted mask. */
-export function foregroundIoU(z, labels) {
-  let inter = 0;
-  let union = 0;
+/**
+ * The argmax prediction's metrics from segloss's confusion matrix (z: NHWC logits [1, SIZE, SIZE, 2]):
+ * per-class IoU, foreground IoU (1 when neither prediction nor truth has foreground) and mIoU, and
+ * the predicted mask for drawing.
+ */
+export function evaluate(seg, z, labels) {
+  const m = seg.confusionMatrix(z, labels, { shape: [1, SIZE, SIZE, 2], layout: 'NHWC' });
+  const perClass = Array.from(m.iou());
   const mask = new Uint8Array(labels.length);
-  for (let i = 0; i < labels.length; i++) {
-    const p = z[i * 2 + 1] > z[i * 2] ? 1 : 0;
-    mask[i] = p;
-    if (p && labels[i]) inter++;
-    if (p || labels[i]) union++;
-  }
-  return { iou: union ? inter / union : 1, mask };
+  for (let i = 0; i < labels.length; i++) mask[i] = z[i * 2 + 1] > z[i * 2] ? 1 : 0;
+  return { iou: Number.isNaN(perClass[1]) ? 1 : perClass[1], miou: m.meanIoU(), perClass, mask };
 }
 
 /** One run: a loss, its own copy of the network, its curves. `step()` trains once and records. */
@@ -254,7 +253,7 @@ export function makeRun(spec, seg, scene, features, { hidden = 8, seed = 7, lr =
   const n = SIZE * SIZE;
   const net = new PixelNet(features.F, hidden, seed, lr);
   const run = {
-    spec, net, curve: [], iouCurve: [], stepMs: [], lossMs: [], mask: null, iou: 0,
+    spec, net, curve: [], iouCurve: [], stepMs: [], lossMs: [], mask: null, iou: 0, miou: 0, perClassIou: [],
     step() {
       const t0 = performance.now();
       const z = net.forward(features.feats, n);
@@ -263,12 +262,14 @@ export function makeRun(spec, seg, scene, features, { hidden = 8, seed = 7, lr =
       const t2 = performance.now();
       net.backward(features.feats, n, r.grad);
       const t3 = performance.now();
-      const { iou, mask } = foregroundIoU(z, scene.labels);
+      const { iou, miou, perClass, mask } = evaluate(seg, z, scene.labels);
       run.curve.push(r.loss);
       run.iouCurve.push(iou);
       run.stepMs.push(t3 - t0);
       run.lossMs.push(t2 - t1);
       run.iou = iou;
+      run.miou = miou;
+      run.perClassIou = perClass;
       run.mask = mask;
     },
     /** Final numbers: IoU after the last step's prediction, median step and loss times. */
@@ -278,7 +279,8 @@ export function makeRun(spec, seg, scene, features, { hidden = 8, seed = 7, lr =
         return s.length ? s[Math.floor(s.length / 2)] : 0;
       };
       return {
-        loss: spec.name, iou: run.iou, bestIou: Math.max(0, ...run.iouCurve), curve: run.curve.slice(),
+        loss: spec.name, iou: run.iou, miou: run.miou, perClassIou: run.perClassIou.slice(),
+        bestIou: Math.max(0, ...run.iouCurve), curve: run.curve.slice(),
         iouCurve: run.iouCurve.slice(), msPerStep: median(run.stepMs), lossMsPerStep: median(run.lossMs),
       };
     },

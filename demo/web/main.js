@@ -1,6 +1,7 @@
 // The demo page: trains one tiny per-pixel classifier per loss, interleaved, and draws each one's mask and
 // curves as it learns. Progress is on window.demoState for tests:
-//   { done, step, steps, backend, foreground, results: [{ loss, iou, bestIou, curve, iouCurve, msPerStep, lossMsPerStep }], error }
+//   { done, step, steps, backend, foreground, results: [{ loss, iou, miou, perClassIou, bestIou, curve, iouCurve, msPerStep, lossMsPerStep }], error }
+//   (iou: foreground IoU; miou and perClassIou from seg.confusionMatrix)
 import { init } from 'segloss';
 import { SIZE, lossSpecs, makeFeatures, makeRun, makeScene } from './lab.js';
 
@@ -152,6 +153,7 @@ async function main() {
         p.stats.append(
           `step ${run.curve.length} · loss ${last === undefined ? '–' : last.toFixed(4)} · fg IoU `,
           Object.assign(document.createElement('b'), { textContent: s.iou.toFixed(3) }),
+          ` · mIoU ${Number.isNaN(s.miou) ? '–' : s.miou.toFixed(3)} (background ${s.perClassIou.length ? s.perClassIou[0].toFixed(3) : '–'})`,
           document.createElement('br'),
           `${s.msPerStep.toFixed(2)} ms/step · segloss ${s.lossMsPerStep.toFixed(3)} ms`,
         );

@@ -4,9 +4,6 @@ import type { LinearMemory } from '../memory.js';
 
 const PAGE = 65536;
 
-/** Pixels per tile: the unit of the kernels' iteration order (assembly/common.ts). */
-export const TILE = 128;
-
 export class Heap implements LinearMemory {
   buffer: ArrayBuffer;
   private cached?: { buffer: ArrayBuffer; f32: Float32Array; i32: Int32Array; f64: Float64Array };
@@ -33,11 +30,16 @@ export class Heap implements LinearMemory {
   }
 }
 
-// The four per-lane f64 accumulators of assembly/common.ts, combined as (a0 + a1) + (a2 + a3).
+// The four per-lane f64 accumulators of assembly/common.ts, combined as (a0 + a1) + (a2 + a3), kept in
+// the scratch where the wasm keeps them (a streamed call carries them from one window to the next).
 // Pixel i of a sample is lane i & 3. The wasm also adds 0 for the masked lanes of a short group;
 // that changes nothing, since an accumulator that starts at +0 can never become -0.
 export class LaneSums {
-  private readonly lanes = new Float64Array(4);
+  private readonly lanes: Float64Array;
+  constructor(heap: Heap, at: number, carry: number) {
+    this.lanes = heap.views().f64.subarray(at >>> 3, (at >>> 3) + 4);
+    if (!carry) this.lanes.fill(0);
+  }
   add(pixel: number, value: number): void {
     this.lanes[pixel & 3] += value;
   }

@@ -1,5 +1,7 @@
 // Scalar twins of assembly/math.ts: the same constants and the same operations in the same order,
 // each rounded to f32 with Math.fround, so that every result equals the wasm lane bit for bit.
+import { ELEMENTWISE_ARGS, RANGE_ARGS, readArgs } from '../abi.js';
+
 export const fr = Math.fround;
 
 const bitsF32 = new Float32Array(1);
@@ -85,18 +87,39 @@ export function pow(b: number, g: number): number {
   return exp(fr(g * log(b)));
 }
 
-export function expArray(heap: { views(): { f32: Float32Array } }, x: number, y: number, n: number): void {
+type Memory = { buffer: ArrayBuffer; views(): { f32: Float32Array; i32: Int32Array } };
+const read = (heap: Memory, args: number) => readArgs(heap.buffer, args, ELEMENTWISE_ARGS);
+
+export function expArray(heap: Memory, args: number): void {
+  const { x, y, n } = read(heap, args);
   const { f32 } = heap.views();
-  for (let i = 0; i < n; i++) f32[(y >> 2) + i] = exp(f32[(x >> 2) + i]);
+  for (let i = 0; i < n; i++) f32[(y >>> 2) + i] = exp(f32[(x >>> 2) + i]);
 }
 
-export function logArray(heap: { views(): { f32: Float32Array } }, x: number, y: number, n: number): void {
+export function logArray(heap: Memory, args: number): void {
+  const { x, y, n } = read(heap, args);
   const { f32 } = heap.views();
-  for (let i = 0; i < n; i++) f32[(y >> 2) + i] = log(f32[(x >> 2) + i]);
+  for (let i = 0; i < n; i++) f32[(y >>> 2) + i] = log(f32[(x >>> 2) + i]);
 }
 
-export function addScaled(heap: { views(): { f32: Float32Array } }, dst: number, src: number, n: number, factor: number): void {
+/** y += factor * x */
+export function addScaled(heap: Memory, args: number): void {
+  const { x: src, y: dst, n, factor: f } = read(heap, args);
   const { f32 } = heap.views();
-  const f = fr(factor);
-  for (let i = 0; i < n; i++) f32[(dst >> 2) + i] = fr(f32[(dst >> 2) + i] + fr(f * f32[(src >> 2) + i]));
+  for (let i = 0; i < n; i++) f32[(dst >>> 2) + i] = fr(f32[(dst >>> 2) + i] + fr(f * f32[(src >>> 2) + i]));
+}
+
+/** Twin of firstOutside: out (i32) = the first index outside [low, high], NaN included, or -1. */
+export function firstOutside(heap: Memory, args: number): void {
+  const { x, n, low, high, out } = readArgs(heap.buffer, args, RANGE_ARGS);
+  const { f32, i32 } = heap.views();
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    const v = f32[(x >>> 2) + i];
+    if (!(v >= low && v <= high)) {
+      first = i;
+      break;
+    }
+  }
+  i32[out >>> 2] = first;
 }

@@ -1,6 +1,21 @@
 // Twin of assembly/region.ts, one pixel (wasm lane) at a time.
 import { fr, exp } from './math.js';
 import type { Heap } from './heap.js';
+import { type ArgsOf, CLASS_SUMS_AT, REGION_ARGS, readArgs } from '../abi.js';
+
+type RegionArgs = ArgsOf<typeof REGION_ARGS>;
+const read = (heap: Heap, args: number): RegionArgs => readArgs(heap.buffer, args, REGION_ARGS);
+const SOFTMAX = 0;
+const SIGMOID = 1;
+const PROBABILITIES = 2;
+
+export const regionStatsSoftmax = (heap: Heap, args: number) => regionStats(heap, read(heap, args), SOFTMAX);
+export const regionStatsSigmoid = (heap: Heap, args: number) => regionStats(heap, read(heap, args), SIGMOID);
+export const regionStatsProbabilities = (heap: Heap, args: number) => regionStats(heap, read(heap, args), PROBABILITIES);
+export const regionGradSoftmax = (heap: Heap, args: number) => regionGrad(heap, read(heap, args), SOFTMAX, false);
+export const regionGradSigmoid = (heap: Heap, args: number) => regionGrad(heap, read(heap, args), SIGMOID, false);
+export const regionGradProbabilities = (heap: Heap, args: number) => regionGrad(heap, read(heap, args), PROBABILITIES, false);
+export const regionGradSharedSoftmax = (heap: Heap, args: number) => regionGrad(heap, read(heap, args), SOFTMAX, true);
 
 // Probabilities of one pixel's C channels into p (activation: 0 softmax, 1 sigmoid, 2 none).
 function activate(f32: Float32Array, xi: number, cs: number, C: number, activation: number, p: Float64Array): void {
@@ -26,28 +41,25 @@ function activate(f32: Float32Array, xi: number, cs: number, C: number, activati
   }
 }
 
-export function regionStats(
-  heap: Heap, x: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
-  activation: number, labelOffset: number, ignore: number, squared: number,
-  probs: number, out: number, _tmp: number,
-): void {
+function regionStats(heap: Heap, a: RegionArgs, activation: number): void {
+  const { x, labels, y, N, C, P, nhwc, labelOffset, ignore, squared, grad: probs, stats: out } = a;
   const { f32, i32, f64 } = heap.views();
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const p = new Float64Array(C);
-  const acc = new Float64Array(C * 12); // [class][I, Sp, Sg][lane]
+  const acc = classSums(heap, a.tmp, C); // [class][I, Sp, Sg][lane]
   for (let n = 0; n < N; n++) {
-    acc.fill(0);
+    if (!(n === 0 && a.carrySample)) acc.fill(0);
     for (let i = 0; i < P; i++) {
       const j = i & 3; // lane; see LaneSums
       const e0 = n * C * P + i * ps;
-      const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+      const label = labels ? i32[(labels >>> 2) + n * P + i] : 0;
       const valid = !labels || label !== ignore;
-      activate(f32, (x >> 2) + e0, cs, C, activation, p);
+      activate(f32, (x >>> 2) + e0, cs, C, activation, p);
       for (let c = 0; c < C; c++) {
-        if (probs) f32[(probs >> 2) + e0 + c * cs] = p[c];
+        if (probs) f32[(probs >>> 2) + e0 + c * cs] = p[c];
         const pv = valid ? p[c] : 0;
-        const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
+        const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >>> 2) + e0 + c * cs];
         const a = c * 12 + j;
         acc[a] += fr(pv * g);
         acc[a + 4] += squared ? fr(pv * pv) : pv;
@@ -58,10 +70,16 @@ export function regionStats(
   }
 }
 
+/** The per-class lane sums [class][I, Sp, Sg][lane] in the scratch, where the kernels keep theirs. */
+export function classSums(heap: Heap, tmp: number, C: number): Float64Array {
+  const at = (tmp + CLASS_SUMS_AT) >>> 3;
+  return heap.views().f64.subarray(at, at + C * 12);
+}
+
 /** Sample n's (I, Sp, Sg) per class from the lane sums acc[class][stat][lane]. */
 export function writeStats(f64: Float64Array, out: number, acc: Float64Array, n: number, C: number): void {
   for (let c = 0; c < C; c++) {
-    const o = (out >> 3) + (n * C + c) * 3;
+    const o = (out >>> 3) + (n * C + c) * 3;
     for (let s = 0; s < 3; s++) {
       const a = c * 12 + s * 4;
       f64[o + s] = (acc[a] + acc[a + 1]) + (acc[a + 2] + acc[a + 3]);
@@ -69,32 +87,28 @@ export function writeStats(f64: Float64Array, out: number, acc: Float64Array, n:
   }
 }
 
-export function regionGrad(
-  heap: Heap, grad: number, labels: number, y: number, N: number, C: number, P: number, nhwc: number,
-  activation: number, labelOffset: number, ignore: number, squared: number,
-  coefA: number, coefB: number, _tmp: number, logits: number, prior: number, factor: number,
-): void {
+function regionGrad(heap: Heap, a: RegionArgs, activation: number, shared: boolean): void {
+  const { grad, labels, y, N, C, P, nhwc, labelOffset, ignore, squared, coefA, coefB, prior, factor } = a;
+  const logits = shared ? a.x : 0;
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const u = new Float64Array(C);
   const probs = new Float64Array(C);
-  prior = fr(prior);
-  factor = fr(factor);
   for (let n = 0; n < N; n++) {
-    const an = (coefA >> 2) + n * C;
-    const bn = (coefB >> 2) + n * C;
+    const an = (coefA >>> 2) + n * C;
+    const bn = (coefB >>> 2) + n * C;
     for (let i = 0; i < P; i++) {
       const e0 = n * C * P + i * ps;
-      const gi = (grad >> 2) + e0;
-      const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+      const gi = (grad >>> 2) + e0;
+      const label = labels ? i32[(labels >>> 2) + n * P + i] : 0;
       const valid = !labels || label !== ignore;
       let dot = 0;
-      if (logits) activate(f32, (logits >> 2) + e0, cs, C, 0, probs);
+      if (logits) activate(f32, (logits >>> 2) + e0, cs, C, 0, probs);
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
         const p = logits ? probs[c] : f32[at];
-        const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + e0 + c * cs];
+        const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >>> 2) + e0 + c * cs];
         const b = f32[bn + c];
         u[c] = fr(fr(f32[an + c] * g) + (squared ? fr(b * fr(p + p)) : b));
         if (activation === 0) dot = fr(dot + fr(p * u[c]));

@@ -1,31 +1,32 @@
 // Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
 import { fr, exp, log, log1p, pow } from './math.js';
-import { Heap, LaneSums, TILE } from './heap.js';
+import { Heap, LaneSums } from './heap.js';
+import { type ArgsOf, LOSS_SUMS_AT, SIGMOID_ARGS, TILE, readArgs } from '../abi.js';
 
-export function sigmoidLoss(
-  heap: Heap, x: number, labels: number, y: number, posWeight: number, weight: number,
-  N: number, C: number, P: number, nhwc: number, labelOffset: number, ignore: number,
-  fromLogits: number, focal: number, gamma: number, alpha: number, scale: number,
-  grad: number, losses: number, out: number, _tmp: number,
-): void {
+type SigmoidArgs = ArgsOf<typeof SIGMOID_ARGS>;
+const read = (heap: Heap, args: number): SigmoidArgs => readArgs(heap.buffer, args, SIGMOID_ARGS);
+
+export const bceLogits = (heap: Heap, args: number) => sigmoidLoss(heap, read(heap, args), true, false);
+export const bceProbabilities = (heap: Heap, args: number) => sigmoidLoss(heap, read(heap, args), false, false);
+export const focalSigmoid = (heap: Heap, args: number) => sigmoidLoss(heap, read(heap, args), true, true);
+
+function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boolean): void {
+  const { x, labels, y, posWeight, weight, N, C, P, nhwc, labelOffset, ignore, gamma, alpha, scale, grad, losses, out } = a;
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
-  gamma = fr(gamma);
-  alpha = fr(alpha);
-  scale = fr(scale);
   const beta = fr(1 - alpha);
-  const sums = new LaneSums();
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
   for (let n = 0; n < N; n++) {
     for (let t0 = 0; t0 < P; t0 += TILE) {
       const end = Math.min(P, t0 + TILE);
       for (let c = 0; c < C; c++) {
         for (let i = t0; i < end; i++) {
-          const label = labels ? i32[(labels >> 2) + n * P + i] : 0;
+          const label = labels ? i32[(labels >>> 2) + n * P + i] : 0;
           const valid = !labels || label !== ignore;
           const at = n * C * P + c * cs + i * ps;
-          const xc = f32[(x >> 2) + at];
-          const yc = labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >> 2) + at];
+          const xc = f32[(x >>> 2) + at];
+          const yc = labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >>> 2) + at];
           const notY = fr(1 - yc);
           let loss: number;
           let g: number;
@@ -51,15 +52,15 @@ export function sigmoidLoss(
               loss = fr(alphaT * fr(ce * mod));
               g = fr(alphaT * fr(fr(fr(p - yc) * mod) + slope));
             } else {
-              const pw = f32[(posWeight >> 2) + c];
-              const wc = f32[(weight >> 2) + c];
+              const pw = f32[(posWeight >>> 2) + c];
+              const wc = f32[(weight >>> 2) + c];
               const lift = fr(1 + fr(fr(pw - 1) * yc));
               loss = fr(wc * fr(fr(notY * xc) + fr(lift * softplus)));
               g = fr(wc * fr(fr(lift * p) - fr(pw * yc)));
             }
           } else {
-            const pw = f32[(posWeight >> 2) + c];
-            const wc = f32[(weight >> 2) + c];
+            const pw = f32[(posWeight >>> 2) + c];
+            const wc = f32[(weight >>> 2) + c];
             const q = fr(1 - xc);
             const logP = log(xc);
             const logQ = log(q);
@@ -71,11 +72,11 @@ export function sigmoidLoss(
           }
           if (!valid) loss = 0;
           sums.add(i, loss);
-          if (losses) f32[(losses >> 2) + at] = loss;
-          if (grad) f32[(grad >> 2) + at] = valid ? fr(g * scale) : 0;
+          if (losses) f32[(losses >>> 2) + at] = loss;
+          if (grad) f32[(grad >>> 2) + at] = valid ? fr(g * scale) : 0;
         }
       }
     }
   }
-  heap.views().f64[out >> 3] = sums.total();
+  heap.views().f64[out >>> 3] = sums.total();
 }

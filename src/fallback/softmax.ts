@@ -1,33 +1,37 @@
 // Twin of assembly/softmax.ts, one pixel (wasm lane) at a time. Pointers are byte offsets into `heap`.
 import { fr, exp, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
-import { writeStats } from './region.js';
+import { type ArgsOf, LOSS_SUMS_AT, SOFTMAX_ARGS, readArgs } from '../abi.js';
 
-export function softmaxIndex(
-  heap: Heap, x: number, labels: number, w: number, N: number, C: number, P: number, nhwc: number,
-  ignore: number, smoothing: number, focal: number, gamma: number, scale: number,
-  grad: number, losses: number, out: number, _tmp: number, stats: number, squared: number,
-): void {
+type SoftmaxArgs = ArgsOf<typeof SOFTMAX_ARGS>;
+const read = (heap: Heap, args: number): SoftmaxArgs => readArgs(heap.buffer, args, SOFTMAX_ARGS);
+
+export const crossEntropyIndex = (heap: Heap, args: number) => softmaxIndex(heap, read(heap, args), false, false);
+export const focalSoftmax = (heap: Heap, args: number) => softmaxIndex(heap, read(heap, args), true, false);
+export const crossEntropyIndexWithRegion = (heap: Heap, args: number) => softmaxIndex(heap, read(heap, args), false, true);
+export const crossEntropyDense = (heap: Heap, args: number) => softmaxDense(heap, read(heap, args));
+import { classSums, writeStats } from './region.js';
+
+function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: boolean): void {
+  const { x, target: labels, weight: w, N, C, P, nhwc, ignore, smoothing, gamma, scale, grad, losses, out, squared } = a;
+  const stats = withRegion ? a.stats : 0;
   const { f32, i32, f64 } = heap.views();
-  const region = new Float64Array(C * 12); // [class][I, Sp, Sg][lane], as in region.ts
+  const region = classSums(heap, a.tmp, C); // [class][I, Sp, Sg][lane], as in region.ts
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
-  const w0 = w >> 2;
-  smoothing = fr(smoothing);
-  gamma = fr(gamma);
-  scale = fr(scale);
+  const w0 = w >>> 2;
   const keep = fr(1 - smoothing);
   const epsC = fr(smoothing / C);
   let wSum = 0;
   for (let c = 0; c < C; c++) wSum = fr(wSum + f32[w0 + c]);
   const smooth = !focal && smoothing !== 0;
-  const sums = new LaneSums();
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
   for (let n = 0; n < N; n++) {
-    region.fill(0);
+    if (stats && !(n === 0 && a.carrySample)) region.fill(0);
     for (let i = 0; i < P; i++) {
-      const xi = (x >> 2) + n * C * P + i * ps;
-      const gi = (grad >> 2) + n * C * P + i * ps;
-      const label = i32[(labels >> 2) + n * P + i];
+      const xi = (x >>> 2) + n * C * P + i * ps;
+      const gi = (grad >>> 2) + n * C * P + i * ps;
+      const label = i32[(labels >>> 2) + n * P + i];
       const valid = label !== ignore;
       const t = valid ? label : 0;
       let m = f32[xi];
@@ -79,7 +83,7 @@ export function softmaxIndex(
       }
       if (!valid) loss = 0;
       sums.add(i, loss);
-      if (losses) f32[(losses >> 2) + n * P + i] = loss;
+      if (losses) f32[(losses >>> 2) + n * P + i] = loss;
       if (!grad) continue;
       const rs = fr(1 / s);
       const q = fr(fr(coef * scale) * rs);
@@ -102,29 +106,25 @@ export function softmaxIndex(
     }
     if (stats) writeStats(f64, stats, region, n, C);
   }
-  f64[out >> 3] = sums.total();
+  f64[out >>> 3] = sums.total();
 }
 
-export function softmaxDense(
-  heap: Heap, x: number, y: number, w: number, N: number, C: number, P: number, nhwc: number,
-  smoothing: number, scale: number, grad: number, losses: number, out: number, _tmp: number,
-): void {
+function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
+  const { x, target: y, weight: w, N, C, P, nhwc, smoothing, scale, grad, losses, out } = a;
   const { f32 } = heap.views();
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
-  const w0 = w >> 2;
-  smoothing = fr(smoothing);
-  scale = fr(scale);
+  const w0 = w >>> 2;
   const keep = fr(1 - smoothing);
   const epsC = fr(smoothing / C);
   const smooth = smoothing !== 0;
-  const sums = new LaneSums();
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < P; i++) {
       const e0 = n * C * P + i * ps;
-      const xi = (x >> 2) + e0;
-      const yi = (y >> 2) + e0;
-      const gi = (grad >> 2) + e0;
+      const xi = (x >>> 2) + e0;
+      const yi = (y >>> 2) + e0;
+      const gi = (grad >>> 2) + e0;
       let m = f32[xi];
       for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
       let s = 0;
@@ -143,7 +143,7 @@ export function softmaxDense(
       }
       const loss = fr(fr(ySum * log(s)) - yd);
       sums.add(i, loss);
-      if (losses) f32[(losses >> 2) + n * P + i] = loss;
+      if (losses) f32[(losses >>> 2) + n * P + i] = loss;
       if (!grad) continue;
       const q = fr(fr(ySum * scale) * fr(1 / s));
       for (let c = 0; c < C; c++) {
@@ -155,5 +155,5 @@ export function softmaxDense(
       }
     }
   }
-  heap.views().f64[out >> 3] = sums.total();
+  heap.views().f64[out >>> 3] = sums.total();
 }

@@ -69,7 +69,12 @@ function serve(routes: [path: string, target: string][], log: string[]): Promise
   });
 }
 
-type Outcome = { main: Report; worker?: Report };
+type Outcome = {
+  main: Report;
+  worker?: Report;
+  /** a confusion matrix built in a Worker (toJSON) merged with one built on the page, and one call over all */
+  metrics?: { page: number; worker: number; workerBackend: string; merged: number[]; whole: number[]; meanIoU: number };
+};
 
 /** Opens `url` and waits for the page's results, failing fast (with the reason) on any error. */
 async function results(context: BrowserContext, url: string): Promise<Outcome> {
@@ -161,6 +166,16 @@ describe('chromium', () => {
     console.log(`chromium worker: ${summary(plain.worker!)}, init() -> ${plain.worker!.auto}`);
     expect(plain.worker!.runtime).toMatchObject({ scope: 'worker' });
     expectAllPassed(plain.worker!, 'chromium worker');
+  });
+
+  it('merges a confusion matrix built in a Web Worker (posted as toJSON) with one built on the page', () => {
+    const m = plain.metrics!;
+    console.log(`chromium metrics: page ${m.page} + worker ${m.worker} pixels, mIoU ${m.meanIoU.toFixed(4)}`);
+    expect(m.workerBackend).toBe('wasm');
+    expect(m.page).toBeGreaterThan(0);
+    expect(m.worker).toBeGreaterThan(m.page);
+    expect(m.merged).toEqual(m.whole);
+    expect(m.whole.reduce((a, b) => a + b, 0)).toBe(m.page + m.worker);
   });
 
   it('finds the kernels beside the package by default (import.meta.url)', () => {

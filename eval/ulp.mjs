@@ -1,16 +1,20 @@
 // Exhaustive accuracy of the kernels' exp and log: every f32 of the domain through the wasm kernel,
 // error in units in the last place (of the f32 result) against f64 Math.exp / Math.log.
-//   node bench/ulp.mjs [exp|log]      (exp: ~1.1e9 inputs, log: ~2.1e9 inputs; about a minute each)
+//   npm run eval:ulp                  (builds first; both functions)
+//   node eval/ulp.mjs [exp|log]       (exp: ~1.1e9 inputs, log: ~2.1e9 inputs; about a minute each)
+// Accuracy lives in eval/, apart from speed (bench/); eval/twins.mjs checks the TypeScript twins bit for bit.
 import { readFile } from 'node:fs/promises';
+import { ELEMENTWISE_ARGS, writeArgs } from '../dist/abi.js';
 
 const bytes = await readFile(new URL('../build/kernels.wasm', import.meta.url));
 const { exports: k } = await WebAssembly.instantiate(await WebAssembly.compile(bytes), {});
 const CHUNK = 1 << 20;
 const base = (k.heapBase() + 15) & ~15;
-k.memory.grow(Math.ceil((base + 8 * CHUNK) / 65536));
+k.memory.grow(Math.ceil((base + 8 * CHUNK + 16) / 65536)); // two arrays and an argument block
 const xs = new Float32Array(k.memory.buffer, base, CHUNK);
 const ys = new Float32Array(k.memory.buffer, base + 4 * CHUNK, CHUNK);
 const bits = new Uint32Array(xs.buffer, base, CHUNK);
+const args = base + 8 * CHUNK; // the kernels' argument block (src/abi.ts), after the two arrays
 
 // ulp of the f32 grid around the exact value r
 function ulp(r) {
@@ -26,7 +30,8 @@ function measure(name, kernel, reference, first, last) {
   for (let b = first; b <= last; b += CHUNK) {
     const n = Math.min(CHUNK, last - b + 1);
     for (let i = 0; i < n; i++) bits[i] = b + i;
-    kernel(base, base + 4 * CHUNK, n);
+    writeArgs(k.memory.buffer, args, ELEMENTWISE_ARGS, { x: base, y: base + 4 * CHUNK, n, factor: 0 });
+    kernel(args);
     for (let i = 0; i < n; i++) {
       const r = reference(xs[i]);
       const y = ys[i];
