@@ -472,7 +472,7 @@ let wloss: f64 = 0;
     }
     if (a.grad) gradPass(kind, a, n0, per, sel, chosen > 0, a.tmp + SOFT);
   }
-  store<f64>(a.out, mean ? total / <f64>problems : total);
+  store<f64>(a.out, mean && problems > 0 ? total / <f64>problems : total);
 }
 
 export function lovaszSoftmax(args: usize): void {

@@ -137,6 +137,11 @@ describe.each(['wasm', 'js'] as const)('%s', async (name) => {
     const hinge = seg.lovaszHinge(x, new Int32Array(8).fill(7), { shape: [2, 3, 4], ignoreIndex: 7, grad: true });
     expect(hinge.loss).toBe(0);
     expect(hinge.grad!.every((g) => g === 0)).toBe(true);
+    for (const perImage of [false, true]) {
+      const none = seg.lovaszSoftmax(new Float32Array(0), new Uint8Array(0), { shape: [0, 3, 4], perImage, grad: true });
+      expect(none.loss).toBe(0);
+      expect(seg.lovaszHinge(new Float32Array(0), new Float32Array(0), { shape: [2, 1, 0], perImage }).loss).toBe(0);
+    }
     const empty = seg.lovaszSoftmax(x, new Uint8Array(8), { shape: [2, 3, 4], classes: [], grad: true });
     expect(empty.loss).toBe(0);
     expect(empty.grad!.every((g) => g === 0)).toBe(true);

@@ -254,7 +254,7 @@ function lovasz(heap: Heap, args: number, kind: Kind): void {
     }
     if (a.grad) gradPass(kind, v, a, n0, per, sel, chosen > 0);
   }
-  f64[a.out >>> 3] = mean ? total / problems : total;
+  f64[a.out >>> 3] = mean && problems > 0 ? total / problems : total;
 }
 
 export function lovaszSoftmax(heap: Heap, args: number): void {
