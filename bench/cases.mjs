@@ -15,8 +15,8 @@
 //   native   kernel name in bench/native/kernels.c (voc only); absent: no native kernel
 //
 // A loss with no peer is still measured (segloss wasm, zero-copy and TS fallback); its peer columns say '-'.
-// BENCH_LOSSES lists the library losses the table covers: once the library exports its loss registry, a test
-// should check that BENCH_LOSSES covers every registered loss (the registry does not exist yet).
+// BENCH_LOSSES lists the library losses the table covers; test/registry.test.ts checks that it covers every
+// name of the library's LOSS_NAMES plus 'combined', except those BENCH_EXEMPT names with the reason.
 
 /** Region settings of every Dice / IoU / Tversky case: unsquared, smoothing 1, per sample (the default). */
 export const REGION = { squared: false, smoothNumerator: 1, smoothDenominator: 1 };
@@ -73,6 +73,12 @@ export const CASES = [
 
 /** The library losses (segloss method names) the bench covers. */
 export const BENCH_LOSSES = [...new Set(CASES.map((c) => c.loss))];
+
+/**
+ * Library losses with no bench row, each with why: loss name -> reason. Empty: every loss has a row.
+ * A loss listed here must really have no row (test/registry.test.ts checks both ways).
+ */
+export const BENCH_EXEMPT = {};
 
 /** How the TF.js peer prepares a workload's data (outside the timed region), by workload kind. */
 export const TFJS_PREPARE = {

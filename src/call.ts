@@ -190,8 +190,21 @@ export class Call {
     return this.arena.f64(ptr, length);
   }
 
+  /** A copy of `data` (per-class vectors, gradient coefficients) for the kernels to read. An empty call
+   *  runs no kernel that reads it, so nothing is placed: with a huge C it would be C-sized for nothing. */
   putF32(data: ArrayLike<number>): number {
-    return this.arena.putF32(data);
+    return this.empty ? 0 : this.arena.putF32(data);
+  }
+
+  /** Zeroed f64 statistics the kernels add into, and how to read them back. An empty call runs no
+   *  kernel: they stay zero, kept outside memory (N * C of them, for nothing, with a huge C). */
+  stats(length: number): { ptr: number; read(): Float64Array } {
+    if (this.empty) {
+      const zero = new Float64Array(length);
+      return { ptr: 0, read: () => zero };
+    }
+    const ptr = this.zeros(length * 8);
+    return { ptr, read: () => this.f64(ptr, length) };
   }
 
   /** Whether the call streams the batch through windows: its input is the caller's own array, copied in

@@ -31,7 +31,7 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
     return WebAssembly.compile(await source.arrayBuffer());
   }
   if (source instanceof URL || typeof source === 'string') {
-    const url = source instanceof URL ? source : new URL(source);
+    const url = source instanceof URL ? source : absoluteUrl(source);
     if (url.protocol === 'file:') {
       // Node, Deno and Bun only. The specifier is a variable so that bundlers (webpack, esbuild,
       // wrangler, Vite) and workerd do not try to resolve node:fs for browsers and workers.
@@ -45,6 +45,23 @@ async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   }
   return WebAssembly.compile(source as BufferSource);
 }
+
+/** A string URL must be absolute: segloss has no base to resolve a relative one against (not the page,
+ *  not the caller's module, not the working directory). */
+function absoluteUrl(source: string): URL {
+  try {
+    return new URL(source);
+  } catch {
+    const shown = JSON.stringify(source);
+    throw new TypeError(
+      `segloss: init({ wasm: ${shown} }): ${shown} is a relative URL (or not a URL), and segloss has no base to ` +
+        `resolve it against; pass an absolute URL, e.g. new URL(${quote(source)}, import.meta.url) from your module, ` +
+        'or the bytes, a WebAssembly.Module or a Response',
+    );
+  }
+}
+
+const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 // A module that uses one f32x4 instruction: validates only where wasm SIMD is supported.
 const SIMD_PROBE = new Uint8Array([

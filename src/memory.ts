@@ -46,7 +46,7 @@ export class Arena {
   /** A per-call block of `bytes` bytes (16-aligned, contents unspecified), free at the next reset. */
   alloc(bytes: number): number {
     const ptr = align(this.top);
-    this.ensure(ptr + bytes);
+    this.ensure(ptr, bytes);
     this.top = ptr + bytes;
     return ptr;
   }
@@ -60,7 +60,7 @@ export class Arena {
       ptr = this.blocks[at].end;
     }
     ptr = align(ptr);
-    this.ensure(ptr + bytes);
+    this.ensure(ptr, bytes);
     this.blocks.splice(at, 0, { ptr, end: ptr + Math.max(bytes, 1) });
     this.reset();
     return ptr;
@@ -81,13 +81,16 @@ export class Arena {
     this.reset();
   }
 
-  private ensure(end: number): void {
+  /** Grows the memory to hold `bytes` bytes at `ptr`. */
+  private ensure(ptr: number, bytes: number): void {
+    const end = ptr + bytes;
     const size = this.memory.buffer.byteLength;
     if (end <= size) return;
     if (end > MAX_MEMORY_BYTES) {
       throw new RangeError(
-        `segloss: this needs ${end} bytes of linear memory (${gib(end)}), beyond the wasm32 limit of ` +
-          `${MAX_MEMORY_BYTES} bytes (4 GiB); pass smaller batches, or plain arrays instead of WasmArrays`,
+        `segloss: a block of ${bytes} bytes (${gib(bytes)}) at offset ${ptr} needs ${end} bytes of linear memory ` +
+          `(${gib(end)}), beyond the wasm32 limit of ${MAX_MEMORY_BYTES} bytes (4 GiB); pass smaller batches, ` +
+          'or plain arrays instead of WasmArrays',
       );
     }
     try {

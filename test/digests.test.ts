@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { targetOf } from './runtimes/conformance.mjs';
+import { targetOf } from './conformance/check.mjs';
 import { loadFixtures } from './fixtures.js';
 import { backends } from './helpers.js';
 

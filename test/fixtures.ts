@@ -1,11 +1,12 @@
 // Golden cases written by test/fixtures/gen.py from PyTorch and transcriptions of torchvision, MONAI,
 // smp and the seed's code (see each case's `reference`).
 import { readFileSync } from 'node:fs';
-import { FAMILIES } from './runtimes/conformance.mjs';
+import type { LossName } from '../src/index.js';
+import { FAMILIES } from './conformance/check.mjs';
 
 export interface FixtureCase {
   name: string;
-  fn: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'combined' | 'lovaszSoftmax' | 'lovaszHinge';
+  fn: LossName | 'combined' | 'lovaszSoftmax' | 'lovaszHinge';
   reference: string;
   shape: number[];
   input: number[];

@@ -3,10 +3,8 @@
 // tolerance |analytic - numeric| <= 2e-3 + 2e-2 |numeric| covers f32 noise and O(h^2) truncation
 // while any wrong term in a gradient formula (errors of order 1e-1 and up) still fails.
 import { describe, expect, it } from 'vitest';
-import type { Segloss } from '../src/index.js';
+import { type GradcheckData, casesOf } from './cases/index.js';
 import { backends, labels, logits, rng } from './helpers.js';
-
-type Loss = (seg: Segloss, x: Float32Array) => { loss: unknown; grad?: Float32Array };
 
 const N = 2;
 const C = 3;
@@ -20,30 +18,20 @@ const dense = Float32Array.from({ length: N * C * P }, () => (rand() < 0.4 ? 1 :
 const soft = Float32Array.from({ length: N * C * P }, () => rand());
 const probs = Float32Array.from({ length: N * C * P }, () => 0.05 + 0.9 * rand());
 const weight = [0.5, 2, 1.25];
+const data: GradcheckData = { N, C, P, t, bin, dense, soft, weight };
 
-const losses: [string, Loss, Float32Array?][] = [
-  ['crossEntropy weight ignore smoothing', (s, x) => s.crossEntropy(x, t, { shape, grad: true, ignoreIndex: 255, weight, labelSmoothing: 0.2 })],
-  ['crossEntropy dense soft', (s, x) => s.crossEntropy(x, soft, { shape, grad: true, weight })],
-  ['binaryCrossEntropy posWeight', (s, x) => s.binaryCrossEntropy(x, dense, { shape, grad: true, posWeight: [3, 1, 0.5], weight })],
-  ['binaryCrossEntropy probabilities', (s, x) => s.binaryCrossEntropy(x, soft, { shape, grad: true, fromLogits: false, posWeight: 2 }), probs],
-  ['focal sigmoid gamma 2', (s, x) => s.focal(x, soft, { shape, grad: true, activation: 'sigmoid' })],
-  ['focal sigmoid index gamma 0.5', (s, x) => s.focal(x, bin, { shape: [N, 1, P * C], grad: true, gamma: 0.5, ignoreIndex: 255 }), undefined],
-  ['focal softmax gamma 1.5 alpha', (s, x) => s.focal(x, t, { shape, grad: true, gamma: 1.5, alpha: weight, ignoreIndex: 255 })],
-  ['dice squared', (s, x) => s.dice(x, t, { shape, grad: true, ignoreIndex: 255 })],
-  ['dice unsquared batch sigmoid', (s, x) => s.dice(x, dense, { shape, grad: true, activation: 'sigmoid', squared: false, perSample: false, smoothNumerator: 1, smoothDenominator: 1 })],
-  ['iou no background weight', (s, x) => s.iou(x, t, { shape, grad: true, includeBackground: false, weight, ignoreIndex: 255 })],
-  ['iou probabilities', (s, x) => s.iou(x, dense, { shape, grad: true, activation: 'none' }), probs],
-  ['tversky focal', (s, x) => s.tversky(x, t, { shape, grad: true, alpha: 0.7, beta: 0.3, gamma: 1.5, ignoreIndex: 255 })],
-  ['combined ce + dice', (s, x) => s.combined(x, t, { shape, grad: true, ignoreIndex: 255, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] })],
-];
+/** The gradcheck cases of every loss's table (test/cases/). */
+const losses = casesOf('gradcheck').map(({ case: c }) => [c.name, c] as const);
 
 describe.each(['wasm', 'js'] as const)('%s gradients match finite differences', async (name) => {
   const seg = await backends[name];
-  it.each(losses)('%s', (_, loss, given) => {
+  it.each(losses)('%s', (_, c) => {
+    const given = c.at === 'probs' ? probs : undefined;
     const x = given ?? logits(rng(5), N * C * P, 2);
     const h = given ? 1e-3 : 1e-2;
-    const { grad } = loss(seg, x);
-    const value = (v: Float32Array) => loss(seg, v).loss as number;
+    const loss = (v: Float32Array) => c.run(seg, v, { shape, grad: true }, data);
+    const { grad } = loss(x);
+    const value = (v: Float32Array) => loss(v).loss as number;
     for (let i = 0; i < x.length; i++) {
       const up = x.slice();
       const down = x.slice();

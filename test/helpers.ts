@@ -44,7 +44,7 @@ export function firstBitDifference(a: Float32Array | number, b: Float32Array | n
 }
 
 /** Largest violation of |a - b| <= abs + rel |b|, as a ratio (<= 1 passes): the conformance rule. */
-export { worstRatio } from './runtimes/conformance.mjs';
+export { worstRatio } from './conformance/check.mjs';
 
 /** NCHW [N, C, ...S] -> NHWC [N, ...S, C] */
 export function toNHWC(x: Float32Array, N: number, C: number, P: number): Float32Array {

@@ -2,9 +2,21 @@
 // sizes and losses do not grow it again, and results stay correct after a grow.
 import { describe, expect, it } from 'vitest';
 import { init } from '../src/index.js';
+import { casesOf } from './cases/index.js';
 import { labels, logits, rng } from './helpers.js';
 
+/** The memory calls of every loss's table (test/cases/), mixed in this order. */
+const calls = casesOf('memory').map(({ case: c }) => c);
+const lcm = (a: number, b: number): number => {
+  const gcd = (p: number, q: number): number => (q ? gcd(q, p % q) : p);
+  return (a * b) / gcd(a, b);
+};
+
 describe.each(['wasm', 'js'] as const)('%s memory', (backend) => {
+  it('mixes calls of several losses', () => {
+    expect(new Set(casesOf('memory').map((c) => c.loss)).size).toBeGreaterThanOrEqual(4);
+  });
+
   it('is bounded over 10,000 calls of mixed sizes', async () => {
     const seg = await init({ backend });
     const rand = rng(1);
@@ -14,15 +26,10 @@ describe.each(['wasm', 'js'] as const)('%s memory', (backend) => {
     });
     const call = (k: number) => {
       const { P, C, x, t } = sizes[k % sizes.length];
-      const shape = [2, C, P];
-      switch (k % 4) {
-        case 0: return seg.crossEntropy(x, t, { shape, ignoreIndex: 255, grad: true });
-        case 1: return seg.dice(x, t, { shape, ignoreIndex: 255, grad: true });
-        case 2: return seg.focal(x, t, { shape, ignoreIndex: 255, grad: true, activation: 'sigmoid' as const });
-        default: return seg.combined(x, t, { shape, ignoreIndex: 255, grad: true, terms: [{ loss: 'crossEntropy' }, { loss: 'iou' }] });
-      }
+      return calls[k % calls.length](seg, x, t, [2, C, P]);
     };
-    for (let k = 0; k < 20; k++) call(k); // every size with every loss once
+    const cycle = lcm(calls.length, sizes.length);
+    for (let k = 0; k < cycle; k++) call(k); // every size with every call once
     const high = seg.memoryBytes;
     const reference = call(4);
     const n = backend === 'wasm' ? 10_000 : 2_000; // the fallback is ~15x slower; the arena is the same code

@@ -1,6 +1,7 @@
-// wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN).
+// wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN), for every
+// parity case of the loss tables (test/cases/) on every geometry below, in both layouts.
 import { describe, expect, it } from 'vitest';
-import type { Segloss } from '../src/index.js';
+import { casesOf, drawParityData as draw } from './cases/index.js';
 import { backends, elementwise, firstBitDifference, labels, logits, rng } from './helpers.js';
 
 interface Geometry {
@@ -23,50 +24,8 @@ const geometries: Geometry[] = [
   { name: 'C=19, P=1024 (eight full tiles)', N: 1, C: 19, S: [32, 32] },
 ];
 
-type Call = (seg: Segloss, x: Float32Array, shape: number[], layout: 'NCHW' | 'NHWC') => { loss: unknown; grad?: Float32Array };
-
-function cases(g: Geometry, rand: () => number): [string, Call][] {
-  const P = g.S.reduce((a, b) => a * b, 1);
-  const { N, C } = g;
-  const t = labels(rand, N * P, C, 255, 0.15);
-  const t8 = Uint8Array.from(t);
-  const t16 = Uint16Array.from(t);
-  const tNeg = labels(rand, N * P, C, -100, 0.15);
-  const bin = labels(rand, N * P, Math.max(C, 2), 7, 0.1).map((v) => (C === 1 ? v % 2 || (v === 7 ? 7 : 0) : v));
-  const dense = Float32Array.from({ length: N * C * P }, () => (rand() < 0.4 ? 1 : 0));
-  const soft = Float32Array.from({ length: N * C * P }, () => rand());
-  const probs = Float32Array.from({ length: N * C * P }, () => rand());
-  const weight = Array.from({ length: C }, () => 0.2 + rand() * 2);
-  const list: [string, Call][] = [
-    ['crossEntropy int32', (s, x, shape, layout) => s.crossEntropy(x, tNeg, { shape, layout, grad: true })],
-    ['crossEntropy uint8 ignore sum', (s, x, shape, layout) => s.crossEntropy(x, t8, { shape, layout, grad: true, ignoreIndex: 255, reduction: 'sum' })],
-    ['crossEntropy weight smoothing none', (s, x, shape, layout) =>
-      s.crossEntropy(x, t16, { shape, layout, grad: true, ignoreIndex: 255, weight, labelSmoothing: 0.1, reduction: 'none' })],
-    ['crossEntropy dense', (s, x, shape, layout) => s.crossEntropy(x, soft, { shape, layout, grad: true, weight, labelSmoothing: 0.05 })],
-    ['binaryCrossEntropy dense posWeight', (s, x, shape, layout) =>
-      s.binaryCrossEntropy(x, dense, { shape, layout, grad: true, posWeight: weight, weight })],
-    ['binaryCrossEntropy index ignore', (s, x, shape, layout) => s.binaryCrossEntropy(x, bin, { shape, layout, grad: true, ignoreIndex: 7 })],
-    ['binaryCrossEntropy probabilities', (s, _x, shape, layout) =>
-      s.binaryCrossEntropy(probs, soft, { shape, layout, grad: true, fromLogits: false, posWeight: 1.5, reduction: 'none' })],
-    ['focal sigmoid', (s, x, shape, layout) => s.focal(x, dense, { shape, layout, grad: true, activation: 'sigmoid', gamma: 1.5 })],
-    ['focal sigmoid soft alpha off', (s, x, shape, layout) => s.focal(x, soft, { shape, layout, grad: true, alpha: -1, reduction: 'sum' })],
-    ['dice squared', (s, x, shape, layout) => s.dice(x, t, { shape, layout, grad: true, ignoreIndex: 255 })],
-    ['dice batch weight', (s, x, shape, layout) =>
-      s.dice(x, dense, { shape, layout, grad: true, squared: false, perSample: false, weight, smoothNumerator: 1, smoothDenominator: 1 })],
-    ['dice sigmoid', (s, x, shape, layout) => s.dice(x, dense, { shape, layout, grad: true, activation: 'sigmoid', reduction: 'none' })],
-    ['iou none activation', (s, _x, shape, layout) => s.iou(probs, dense, { shape, layout, grad: true, activation: 'none', squared: false })],
-    ['tversky focal', (s, x, shape, layout) => s.tversky(x, t8, { shape, layout, grad: true, alpha: 0.7, beta: 0.3, gamma: 0.75, ignoreIndex: 255 })],
-  ];
-  if (C > 1) {
-    list.push(
-      ['focal softmax alpha', (s, x, shape, layout) => s.focal(x, tNeg, { shape, layout, grad: true, alpha: weight })],
-      ['iou no background', (s, x, shape, layout) => s.iou(x, t16, { shape, layout, grad: true, includeBackground: false, ignoreIndex: 255 })],
-      ['combined', (s, x, shape, layout) =>
-        s.combined(x, t, { shape, layout, grad: true, ignoreIndex: 255, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] })],
-    );
-  }
-  return list;
-}
+/** The parity cases of every loss's table (test/cases/), those of multi-class losses only where C > 1. */
+const parity = casesOf('parity');
 
 describe('wasm and TypeScript give the same bits', async () => {
   const wasm = await backends.wasm;
@@ -78,16 +37,19 @@ describe('wasm and TypeScript give the same bits', async () => {
       const x = logits(rand, g.N * g.C * P);
       x[0] = 40; // saturated logits next to ordinary ones
       if (x.length > 2) x[2] = -40;
-      for (const [name, call] of cases(g, rand)) {
+      const d = draw(g, rand);
+      for (const { case: c } of parity) {
+        if (c.multiClass && g.C === 1) continue;
         for (const layout of ['NCHW', 'NHWC'] as const) {
-          it(`${name} ${layout}`, () => {
+          it(`${c.name} ${layout}`, () => {
             const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
-            const a = call(wasm, x, shape, layout);
-            const b = call(js, x, shape, layout);
+            const base = { shape, layout, grad: true } as const;
+            const a = c.run(wasm, x, base, d);
+            const b = c.run(js, x, base, d);
             expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
             expect(a.grad).toBeDefined();
             expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
-            if ('terms' in a) expect(a.terms).toEqual((b as typeof a).terms);
+            if ('terms' in a) expect(a.terms).toEqual(b.terms);
           });
         }
       }

@@ -130,17 +130,17 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
   const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight).weightSum;
   const grad = call.gradient()!;
-  const stats = call.zeros(N * C * 24);
+  const stats = call.stats(N * C * 3);
   const scale = Call.scale(cs.reduction, divisor);
   const squared = +settings.squared;
   call.pass({ labels: true, grad }, (w) =>
     call.kernel('crossEntropyIndexWithRegion', {
       ...w, target: w.labels, weight, C, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
-      scale, losses: 0, out: sums, stats: stats + w.n * C * 24, squared,
+      scale, losses: 0, out: sums, stats: stats.ptr + w.n * C * 24, squared,
     }));
   const sum = call.f64(sums, 1)[0];
   const ceLoss = cs.reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
-  const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
+  const done = finishRegion(stats.read(), N, C, settings);
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
   call.pass({ labels: true, grad, gradIn: true }, (w) =>

@@ -66,14 +66,14 @@ export function runRegion(call: Call, kind: RegionKind, s: RegionOptionSettings)
   else call.checkRange('target', call.target, 0, 1);
   if (s.activation === 'none') call.checkRange('input', call.input, 0, 1);
   const grad = call.gradient();
-  const stats = call.zeros(N * C * 24);
+  const stats = call.stats(N * C * 3);
   const fixed = {
     C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +settings.squared, prior: 0, factor: 0,
   };
   const targets = { labels: index, dense: !index };
   call.pass({ ...targets, grad }, (w) =>
-    call.kernel(STATS[s.activation], { ...fixed, ...w, stats: stats + w.n * C * 24, coefA: 0, coefB: 0 }));
-  const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
+    call.kernel(STATS[s.activation], { ...fixed, ...w, stats: stats.ptr + w.n * C * 24, coefA: 0, coefB: 0 }));
+  const done = finishRegion(stats.read(), N, C, settings);
   if (!grad) return { loss: done.loss };
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);

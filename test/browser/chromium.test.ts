@@ -1,6 +1,7 @@
 // A real browser: Debian's headless Chromium (never a downloaded one), driven by playwright-core,
 // loads pages from a node:http server on 127.0.0.1 (random port) that serves the scratch project:
-// the packed package as installed (/pkg/), the fixtures and the runtime-neutral runner. The plain
+// the packed package as installed (/pkg/), the fixtures, the runtime-neutral runner (/conformance/)
+// and the pages (/browser/). The plain
 // page imports `segloss` through an import map and runs the fixture suite on both backends, then
 // again in a module Web Worker; a second page is the same suite bundled by Vite from node_modules.
 import { existsSync } from 'node:fs';
@@ -126,7 +127,7 @@ describe('chromium', () => {
       base: '/bundle/',
       logLevel: 'warn',
       customLogger: { ...logger, warn: (m) => warnings.push(m), warnOnce: (m) => warnings.push(m) },
-      build: { outDir: join(dir, 'bundle'), emptyOutDir: true, rollupOptions: { input: join(dir, 'bundle.html') } },
+      build: { outDir: join(dir, 'bundle'), emptyOutDir: true, rollupOptions: { input: join(dir, 'browser/bundle.html') } },
     });
     const served = await serve(
       [
@@ -145,8 +146,8 @@ describe('chromium', () => {
       args: FLAGS,
       timeout: 60_000,
     });
-    plain = await results(context, `${served.origin}/`);
-    bundled = await results(context, `${served.origin}/bundle/bundle.html`);
+    plain = await results(context, `${served.origin}/browser/index.html`);
+    bundled = await results(context, `${served.origin}/bundle/browser/bundle.html`);
   });
 
   afterAll(async () => {

@@ -4,14 +4,14 @@ import { run } from './run.mjs';
 
 self.onmessage = async ({ data }) => {
   try {
-    const { init } = await import(data.segloss);
+    const segloss = await import(data.segloss);
     if (data.metrics) {
       const { prediction, target, options } = data.metrics;
-      const seg = await init();
+      const seg = await segloss.init();
       self.postMessage({ matrix: seg.confusionMatrix(prediction, target, options).toJSON(), backend: seg.backend });
       return;
     }
-    self.postMessage({ report: await run(init) });
+    self.postMessage({ report: await run(segloss) });
   } catch (e) {
     self.postMessage({ error: String(e && e.stack ? e.stack : e) });
   }

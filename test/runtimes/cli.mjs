@@ -1,9 +1,10 @@
-// Node, Deno and Bun entry: copied beside conformance.mjs and the fixtures into the scratch project
-// that has the packed segloss installed, so `segloss` resolves through its package.json exports.
-// Prints one line of JSON: the runtime, then runBackends' report.
+// Node, Deno and Bun entry: copied with ../conformance/check.mjs and ../fixtures into the scratch
+// project that has the packed segloss installed (the layout of test/), so `segloss` resolves through
+// its package.json exports. Prints one line of JSON: the runtime, then runBackends' report, whose loss
+// list is the LOSS_NAMES the package exports.
 import { readFile } from 'node:fs/promises';
-import { init } from 'segloss';
-import { FAMILIES, runBackends } from './conformance.mjs';
+import * as segloss from 'segloss';
+import { FAMILIES, runBackends } from '../conformance/check.mjs';
 
 function runtime() {
   if (typeof Deno !== 'undefined') return { name: 'deno', version: Deno.version.deno, v8: Deno.version.v8 };
@@ -13,8 +14,8 @@ function runtime() {
 
 const cases = [];
 for (const family of FAMILIES) {
-  const text = await readFile(new URL(`./fixtures/${family}.json`, import.meta.url), 'utf8');
+  const text = await readFile(new URL(`../fixtures/${family}.json`, import.meta.url), 'utf8');
   cases.push(...JSON.parse(text).cases);
 }
-const report = await runBackends(init, cases);
+const report = await runBackends(segloss, cases);
 console.log(JSON.stringify({ runtime: runtime(), ...report }));

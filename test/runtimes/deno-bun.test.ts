@@ -17,7 +17,7 @@ describe('deno', () => {
     // DENO_DIR so nothing is cached outside it.
     const report = await runJson(
       bin('deno'),
-      ['run', '--node-modules-dir=manual', '--no-prompt', `--allow-read=${dir}`, 'cli.mjs'],
+      ['run', '--node-modules-dir=manual', '--no-prompt', `--allow-read=${dir}`, 'runtimes/cli.mjs'],
       { cwd: dir, env: { ...process.env, DENO_DIR: join(dir, '.deno'), NO_COLOR: '1' } },
     );
     console.log(`${version}: ${summary(report)}, init() -> ${report.auto}`);
@@ -28,7 +28,7 @@ describe('deno', () => {
 describe('bun', () => {
   it('runs the fixture suite on wasm and js', async () => {
     const dir = scratchDir();
-    const report = await runJson(bin('bun'), ['run', 'cli.mjs'], { cwd: dir });
+    const report = await runJson(bin('bun'), ['run', 'runtimes/cli.mjs'], { cwd: dir });
     console.log(`bun ${report.runtime?.version}: ${summary(report)}, init() -> ${report.auto}`);
     expectAllPassed(report, 'bun');
   });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFixtures } from '../fixtures.js';
-import { runConformance } from './conformance.mjs';
+import { runConformance } from '../conformance/check.mjs';
 import { CASES, collect, expectAllPassed, resolveExport, runJson, scratchDir, summary } from './scratch.js';
 
 type Init = typeof import('../../src/index.js').init;
@@ -41,7 +41,7 @@ describe('the tarball', () => {
 describe('node, packed package', () => {
   it('runs the fixture suite on wasm and js', async () => {
     const dir = scratchDir();
-    const report = await runJson(process.execPath, ['cli.mjs'], { cwd: dir });
+    const report = await runJson(process.execPath, ['runtimes/cli.mjs'], { cwd: dir });
     console.log(`node ${report.runtime?.version}: ${summary(report)}, init() -> ${report.auto}`);
     expectAllPassed(report, 'node');
   });

@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { expect, inject } from 'vitest';
+import { LOSS_NAMES } from '../../src/index.js';
+import { lossesOf } from '../conformance/check.mjs';
 import { loadFixtures } from '../fixtures.js';
 
 /** The scratch project's directory; throws (failing the test) when packing or installing failed. */
@@ -17,7 +19,6 @@ export function scratchDir(): string {
 /** Fixture cases in the repo: what every runtime must report as passed, per backend. */
 export const CASES = loadFixtures().length;
 
-export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'combined'];
 
 export interface Result {
   backend: string | null;
@@ -32,6 +33,10 @@ export interface Report {
   auto: string;
   cases: number;
   fns: string[];
+  /** The packed package's LOSS_NAMES plus 'combined', as the runtime imported them. */
+  losses: string[];
+  /** Those of `losses` no fixture case calls. */
+  uncovered: string[];
   results: Result[];
 }
 
@@ -62,10 +67,16 @@ export function runJson(
   });
 }
 
-/** Both backends passed every fixture case, the wasm one really ran on wasm, and init() chose wasm. */
+/**
+ * Both backends passed every fixture case, the fixtures cover every loss the packed package exports
+ * (its LOSS_NAMES, the same as the repo's, plus 'combined'), the wasm one really ran on wasm, and
+ * init() chose wasm.
+ */
 export function expectAllPassed(report: Report, where: string): void {
   expect(report.cases, `${where}: fixture cases loaded`).toBe(CASES);
-  expect(report.fns, `${where}: losses covered`).toEqual(expect.arrayContaining(LOSSES));
+  expect(report.losses, `${where}: the package's LOSS_NAMES + combined`).toEqual(lossesOf(LOSS_NAMES));
+  expect(report.uncovered, `${where}: losses without fixtures`).toEqual([]);
+  expect(report.fns, `${where}: losses covered`).toEqual(expect.arrayContaining(report.losses));
   expect(report.results.map((r) => r.requested)).toEqual(['wasm', 'js']);
   for (const r of report.results) {
     const label = `${where}, backend '${r.requested}'`;

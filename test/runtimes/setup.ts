@@ -1,6 +1,7 @@
 // vitest globalSetup: once per test run, `npm pack` the package as it is built now (dist/ and
 // build/kernels.wasm, which `npm test` has just rebuilt) and install the tarball into a scratch project
-// under the OS temp dir, beside the runtime-neutral conformance runner and the fixtures. The runtime
+// under the OS temp dir, beside the runtime-neutral conformance runner and the fixtures (laid out as
+// in test/: conformance/, runtimes/, browser/, fixtures/, so relative imports hold in both). The runtime
 // and browser tests all run against that install: what users get is what we test. Any problem is
 // handed to those tests (they fail with it) rather than thrown here, so unit-only runs are unaffected.
 import { execFile } from 'node:child_process';
@@ -13,7 +14,7 @@ import type { TestProject } from 'vitest/node';
 const run = promisify(execFile);
 
 export interface ScratchPackage {
-  /** The scratch project: node_modules/segloss, fixtures/, the runner and the runtimes' entry files. */
+  /** The scratch project: node_modules/segloss, fixtures/, conformance/check.mjs, runtimes/ and browser/ entries. */
   dir?: string;
   /** The tarball npm pack wrote (inside dir). */
   tarball?: string;
@@ -73,11 +74,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // The tarball has no dependencies, so this needs no registry.
     await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], { cwd: dir });
     // The runtime-neutral runner and every runtime's entry, side by side: nothing runs from the repo.
-    for (const file of ['conformance.mjs', 'cli.mjs', 'workerd-worker.mjs']) {
-      await cp(join(root, 'test/runtimes', file), join(dir, file));
-    }
-    for (const file of ['index.html', 'page.mjs', 'run.mjs', 'worker.mjs', 'bundle.html', 'bundle.mjs']) {
-      await cp(join(root, 'test/browser', file), join(dir, file));
+    const files: [string, string[]][] = [
+      ['conformance', ['check.mjs']],
+      ['runtimes', ['cli.mjs', 'workerd-worker.mjs']],
+      ['browser', ['index.html', 'page.mjs', 'run.mjs', 'worker.mjs', 'bundle.html', 'bundle.mjs']],
+    ];
+    for (const [sub, names] of files) {
+      await mkdir(join(dir, sub));
+      for (const file of names) await cp(join(root, 'test', sub, file), join(dir, sub, file));
     }
     await mkdir(join(dir, 'fixtures'));
     for (const file of await readdir(join(root, 'test/fixtures'))) {

@@ -4,15 +4,16 @@
 // runtimes reach), so the test does what wrangler's bundler does: resolve `segloss` through the
 // package's exports with the conditions workerd, worker, browser, collect that entry's static import
 // graph, and hand miniflare the modules: ESM as ESModule, the .wasm as CompiledWasm (the runtime
-// compiles it; Workers forbid WebAssembly.compile on bytes), the fixtures as Text. workerd resolves
-// a bare specifier to the module of that name, so a one-line `segloss` module re-exports the entry.
+// compiles it; Workers forbid WebAssembly.compile on bytes). The fixture cases go to the worker as the
+// request body. workerd resolves a bare specifier to the module of that name, so a one-line `segloss`
+// module re-exports the entry.
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
 import { Miniflare, type MiniflareOptions } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAMILIES } from '../conformance/check.mjs';
 import { type Report, collect, expectAllPassed, resolveExport, scratchDir, summary } from './scratch.js';
-import { FAMILIES } from './conformance.mjs';
 
 // The conditions wrangler's bundler resolves packages with (plus the defaults).
 const CONDITIONS = ['workerd', 'worker', 'browser', 'import', 'default'];
@@ -35,12 +36,10 @@ describe('workerd (miniflare)', () => {
     const options: MiniflareOptions = {
       modulesRoot: dir,
       modules: [
-        { type: 'ESModule', path: at('workerd-worker.mjs') },
-        { type: 'ESModule', path: at('segloss'), contents: `export * from './${entry}';\n` },
-        { type: 'ESModule', path: at('conformance.mjs') },
-        ...FAMILIES.map(
-          (f) => ({ type: 'Text', path: at(`fixtures/${f}.json`) }) as const,
-        ),
+        { type: 'ESModule', path: at('runtimes/workerd-worker.mjs') },
+        // workerd looks a bare specifier up beside the importing module: the worker is in runtimes/.
+        { type: 'ESModule', path: at('runtimes/segloss'), contents: `export * from '../${entry}';\n` },
+        { type: 'ESModule', path: at('conformance/check.mjs') },
         ...[...modules.values()].map((m) => ({ ...m, path: at(m.path) })),
       ],
       compatibilityDate: '2025-01-01',
@@ -56,7 +55,11 @@ describe('workerd (miniflare)', () => {
       if (tmp === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = tmp;
     }
-    const response = await mf.dispatchFetch('http://localhost/');
+    const cases = [];
+    for (const family of FAMILIES) {
+      cases.push(...JSON.parse(await readFile(join(dir, 'fixtures', `${family}.json`), 'utf8')).cases);
+    }
+    const response = await mf.dispatchFetch('http://localhost/', { method: 'POST', body: JSON.stringify(cases) });
     const text = await response.text();
     if (!response.ok) throw new Error(`worker answered ${response.status}: ${text}`);
     report = JSON.parse(text);

@@ -1,6 +1,9 @@
 // The golden-fixture conformance suite as plain, runtime-neutral ESM: no imports, no Node APIs, so
-// Node, Deno, Bun, workerd, a browser page and a Web Worker all run this same file against the
-// packed package. Each runtime loads the fixture JSON its own way and hands the cases in.
+// vitest (test/conformance.test.ts), Node, Deno, Bun, workerd, a browser page and a Web Worker all run
+// this same file against the packed package. Each runtime loads the fixture JSON its own way and
+// hands the cases in, with the package's module (its `init` and its exported `LOSS_NAMES`).
+// test/runtimes/setup.ts copies test/ into the scratch project in the same layout (conformance/,
+// runtimes/, browser/, fixtures/), so the relative imports work in both places.
 //
 // The checks are exactly those of test/conformance.test.ts:
 //   tolerances no looser than loss rel 1e-5, grad 1e-6 abs + 1e-4 rel;
@@ -10,8 +13,20 @@
 /** The fixture files under test/fixtures/, each `{ cases: [...] }`. */
 export const FAMILIES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined', 'lovasz'];
 
-/** Every loss the fixtures must cover. */
-export const LOSSES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'dice', 'iou', 'tversky', 'combined', 'lovaszSoftmax', 'lovaszHinge'];
+/**
+ * Every loss the fixtures must cover: the package's registry (`LOSS_NAMES`, exported by segloss) plus
+ * `combined`, which is not a registered loss but a method over them.
+ */
+export function lossesOf(lossNames) {
+  if (!Array.isArray(lossNames) || lossNames.length === 0) throw new TypeError('LOSS_NAMES must be a non-empty array');
+  return [...lossNames, 'combined'];
+}
+
+/** The losses of `lossesOf(lossNames)` that no case calls. */
+export function uncovered(lossNames, cases) {
+  const fns = new Set(cases.map((c) => c.fn));
+  return lossesOf(lossNames).filter((name) => !fns.has(name));
+}
 
 const TYPES = { int32: Int32Array, uint8: Uint8Array, uint16: Uint16Array, float32: Float32Array };
 
@@ -83,10 +98,13 @@ export async function runConformance(segloss, cases) {
 }
 
 /**
- * What every runtime reports: the backend `init()` picks by default, the fixture census, and the suite
- * on `init({ backend: 'wasm' })` and `init({ backend: 'js' })`. `options` go to every init (e.g. `{ wasm }`).
+ * What every runtime reports: the backend `init()` picks by default, the fixture census (the losses
+ * the package exports and those of them no fixture covers), and the suite on `init({ backend: 'wasm' })`
+ * and `init({ backend: 'js' })`. `segloss` is the package's module as the runtime imported it
+ * (`{ init, LOSS_NAMES }`); `options` go to every init (e.g. `{ wasm }`).
  */
-export async function runBackends(init, cases, options = {}) {
+export async function runBackends(segloss, cases, options = {}) {
+  const { init, LOSS_NAMES } = segloss;
   const auto = await init(options);
   const results = [];
   for (const backend of ['wasm', 'js']) {
@@ -102,5 +120,5 @@ export async function runBackends(init, cases, options = {}) {
     results.push({ ...result, requested: backend });
   }
   const fns = [...new Set(cases.map((c) => c.fn))];
-  return { auto: auto.backend, cases: cases.length, fns, results };
+  return { auto: auto.backend, cases: cases.length, fns, losses: lossesOf(LOSS_NAMES), uncovered: uncovered(LOSS_NAMES, cases), results };
 }
