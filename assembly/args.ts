@@ -44,3 +44,9 @@
   ignore: i32; hasIgnore: i32; targetBytes: i32; predBytes: i32; threshold: f32; perSample: i32;
   counts: usize; stats: usize; tmp: usize;
 }
+
+@unmanaged export class LovaszArgs {
+  x: usize; labels: usize; y: usize; select: usize; N: i32; C: i32; P: i32; nhwc: i32;
+  ignore: i32; perImage: i32; sum: i32;
+  grad: usize; out: usize; probs: usize; dprobs: usize; pairs: usize; tmp: usize;
+}

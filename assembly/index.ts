@@ -9,6 +9,7 @@ export {
 } from './region';
 export { expArray, logArray, addScaled, firstOutside } from './elementwise';
 export { confusionScores, confusionLabels } from './metrics';
+export { lovaszSoftmax, lovaszProbabilities, lovaszHinge } from './lovasz';
 
 // First byte TypeScript may use, 16-aligned.
 export function heapBase(): usize {

@@ -83,7 +83,10 @@ export const BENCH_LOSSES = [...new Set(CASES.map((c) => c.loss))];
  * Library losses with no bench row, each with why: loss name -> reason. Empty: every loss has a row.
  * A loss listed here must really have no row (test/registry.test.ts checks both ways).
  */
-export const BENCH_EXEMPT = {};
+export const BENCH_EXEMPT = {
+  lovaszSoftmax: 'its own bench, bench/lovasz.mjs (voc and kornia shapes against a plain-JS sort and PyTorch), run by npm run bench',
+  lovaszHinge: 'its own bench, bench/lovasz.mjs, run by npm run bench',
+};
 
 /** How the TF.js peer prepares a workload's data (outside the timed region), by workload kind. */
 export const TFJS_PREPARE = {

@@ -221,7 +221,10 @@ async function main() {
 }
 
 /** Benchmarks of their own, run after the loss tables and appended to the report. */
-const EXTRAS = [['Metrics: confusion matrix', 'bench/metrics.mjs']];
+const EXTRAS = [
+  ['Metrics: confusion matrix', 'bench/metrics.mjs'],
+  ['Lovász losses', 'bench/lovasz.mjs'],
+];
 
 // ---------------------------------------------------------------- entry
 

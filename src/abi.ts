@@ -57,8 +57,18 @@ export const CONFUSION_ARGS = block({
   counts: 'ptr', stats: 'ptr', tmp: 'ptr',
 });
 
+/** Lovász losses (assembly/lovasz.ts). select: i32 per class, 1 always, 0 never, 2 when present;
+ *  probs, dprobs: [C][M] f32 class-major rows of a problem's M pixels; pairs: 2 M u64 (sort key << 32 | pixel). */
+export const LOVASZ_ARGS = block({
+  x: 'ptr', labels: 'ptr', y: 'ptr', select: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
+  ignore: 'i32', perImage: 'i32', sum: 'i32',
+  grad: 'ptr', out: 'ptr', probs: 'ptr', dprobs: 'ptr', pairs: 'ptr', tmp: 'ptr',
+});
+
 const noScratch = () => 0;
 const tileState = () => SLOTS * SLOT;
+// Lovász: radix histograms (4096 + 3 x 128 u32), two tile slots, then per class a count, a flag and an f64 loss
+const lovaszTmp = (C: number) => 16384 + 1536 + 2 * SLOT + C * 16;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
 // region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
 const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);
@@ -89,6 +99,9 @@ export const KERNELS = {
   firstOutside: { args: RANGE_ARGS, scratch: noScratch },
   confusionScores: { args: CONFUSION_ARGS, scratch: histogram },
   confusionLabels: { args: CONFUSION_ARGS, scratch: histogram },
+  lovaszSoftmax: { args: LOVASZ_ARGS, scratch: lovaszTmp },
+  lovaszProbabilities: { args: LOVASZ_ARGS, scratch: lovaszTmp },
+  lovaszHinge: { args: LOVASZ_ARGS, scratch: lovaszTmp },
 } as const;
 
 export type KernelName = keyof typeof KERNELS;

@@ -98,7 +98,7 @@ export interface CallOptions {
 
 /** Validates and parses a loss call: arguments, geometry, target, `out`, then the loss's own schema. */
 export function prepare<S extends Schema>(
-  host: Host, loss: { name: string; schema: S }, input: unknown, target: unknown, options: unknown,
+  host: Host, loss: { name: string; schema: S; targets?: readonly TargetKind[] }, input: unknown, target: unknown, options: unknown,
 ): { call: Call; settings: Settings<S> } {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${loss.name}: options with a 'shape' are required, got ${show(options)}`);
@@ -111,6 +111,9 @@ export function prepare<S extends Schema>(
   const g = geometry(x.length, o as unknown as CallOptions, loss.name);
   const t = locate(arena, target, 'target');
   const kind = targetKind(t, g, x.length);
+  if (loss.targets && !loss.targets.includes(kind)) {
+    throw new TypeError(`${loss.name}: target must be ${kind === 'dense' ? 'an index map (an integer typed array)' : 'a dense Float32Array'}, got ${t.shown}`);
+  }
   const out = o.out === undefined ? undefined : (locate(arena, o.out, 'out') as Arg<Float32Array>);
   const wantGrad = o.grad === undefined ? out !== undefined : checkBoolean('grad', o.grad);
   if (out) checkOut(out, x, t, wantGrad);
@@ -343,6 +346,52 @@ export class Call {
       const first = new Int32Array(this.arena.memory.buffer, out, 1)[0];
       if (first >= 0) throw new RangeError(`${name}[${start + first}] = ${arg.view[start + first]} must be in [${low}, ${high}]`);
     }
+  }
+
+  /** The input placed whole (a loss that does not stream): in place, or one copy. */
+  wholeInput(): number {
+    return this.whole(this.input);
+  }
+
+  /** A dense target placed whole. */
+  wholeDense(): number {
+    return this.whole(this.target as Arg<Float32Array>);
+  }
+
+  private whole(arg: Arg<Float32Array>): number {
+    if (arg.at >= 0) return arg.at;
+    const ptr = this.alloc(arg.length * 4);
+    this.f32(ptr, arg.length).set(arg.view);
+    return ptr;
+  }
+
+  /** The index map placed whole as i32 (validate it with `labels` first). */
+  wholeLabels(): number {
+    const t = this.target;
+    if (t.at >= 0 && t.type === Int32Array) return t.at;
+    const ptr = this.alloc(t.length * 4);
+    new Int32Array(this.arena.memory.buffer, ptr, t.length).set(t.view); // view taken after the allocation
+    return ptr;
+  }
+
+  /** The whole gradient in memory, for a loss that does not stream: the caller's `out` in place, or a
+   *  block copied out at the end. */
+  wholeGradient(): { ptr: number; result(): Float32Array } | undefined {
+    if (!this.wantGrad) return undefined;
+    const { out } = this;
+    const n = this.input.length;
+    if (out && out.at >= 0) return { ptr: out.at, result: () => out.view };
+    const ptr = this.alloc(4 * n);
+    return {
+      ptr,
+      result: () => {
+        const view = this.f32(ptr, n);
+        if (!out) return view.slice();
+        const copy = out.view;
+        copy.set(view);
+        return copy;
+      },
+    };
   }
 
   /** Where the gradient goes, if one is wanted. */

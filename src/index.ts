@@ -20,6 +20,8 @@ export type BinaryCrossEntropyOptions = LossOptions<'binaryCrossEntropy'>;
 export type FocalOptions = LossOptions<'focal'>;
 export type RegionOptions = LossOptions<'dice'>;
 export type TverskyOptions = LossOptions<'tversky'>;
+export type LovaszSoftmaxOptions = LossOptions<'lovaszSoftmax'>;
+export type LovaszHingeOptions = LossOptions<'lovaszHinge'>;
 export { ConfusionMatrix } from './metrics.js';
 export type { ConfusionMatrixJSON, ConfusionMatrixOptions, LabelMap, Prediction } from './metrics.js';
 

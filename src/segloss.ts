@@ -64,6 +64,7 @@ export class Segloss {
     return confusionMatrix(this.host.kernels, this.host.arena, prediction, target, options);
   }
 
+
   /** Weighted sum of losses over the same input, e.g. 0.5 crossEntropy + 0.5 dice. */
   combined(input: Input, target: TargetInput, options: CombinedOptions): CombinedResult {
     return runCombined(this.host, input, target, options);

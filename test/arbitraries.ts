@@ -7,14 +7,20 @@ import fc from 'fast-check';
 import type { Segloss } from '../src/index.js';
 import { normal, rng } from './helpers.js';
 
-export type Kind = 'crossEntropy' | 'binaryCrossEntropy' | 'focalSigmoid' | 'focalSoftmax' | 'dice' | 'iou' | 'tversky' | 'generalizedDice' | 'combined';
-export const KINDS: readonly Kind[] = ['crossEntropy', 'binaryCrossEntropy', 'focalSigmoid', 'focalSoftmax', 'dice', 'iou', 'tversky', 'generalizedDice', 'combined'];
+export type Kind =
+  | 'crossEntropy' | 'binaryCrossEntropy' | 'focalSigmoid' | 'focalSoftmax' | 'dice' | 'iou' | 'tversky' | 'generalizedDice'
+  | 'lovaszSoftmax' | 'lovaszHinge' | 'combined';
+export const KINDS: readonly Kind[] = [
+  'crossEntropy', 'binaryCrossEntropy', 'focalSigmoid', 'focalSoftmax', 'dice', 'iou', 'tversky', 'generalizedDice',
+  'lovaszSoftmax', 'lovaszHinge', 'combined',
+];
 export type DType = 'Uint8' | 'Int8' | 'Uint16' | 'Int16' | 'Int32' | 'Uint32' | 'dense';
 export const DTYPES: readonly DType[] = ['Uint8', 'Int8', 'Uint16', 'Int16', 'Int32', 'Uint32', 'dense'];
 export const INDEX_CTORS = {
   Uint8: Uint8Array, Int8: Int8Array, Uint16: Uint16Array, Int16: Int16Array, Int32: Int32Array, Uint32: Uint32Array,
 } as const;
-type TermName = 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'generalizedDice';
+type TermName = 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'generalizedDice' | 'lovaszSoftmax' | 'lovaszHinge';
+const isLovasz = (loss: string): loss is 'lovaszSoftmax' | 'lovaszHinge' => loss === 'lovaszSoftmax' || loss === 'lovaszHinge';
 
 /** The printable parameters of one valid call. Vectors hold 6 entries; the first C are used. */
 export interface Params {
@@ -52,6 +58,10 @@ export interface Params {
   /** the smp compatibility options: absentClasses 'zero', clampDenominator, gammaAfterMean (region), meanOver 'all' (BCE) */
   compat?: { absentZero: boolean; clamp?: 1e-7 | 2e-7 | 1e5; gammaAfterMean: boolean; meanOverAll: boolean };
   weightType?: 'square' | 'simple' | 'uniform';
+  /** Lovász-softmax's classes: 'present', 'all', or distinct indices (those < C are used, in this order) */
+  classes?: 'present' | 'all' | number[];
+  /** the Lovász losses' perImage */
+  perImage?: boolean;
   terms: { loss: TermName; weight: number; own: number }[];
   /** focal Tversky gamma in [1, 3] instead of [0.5, 3]: (1 - score)^gamma with gamma < 1 amplifies the
    *  f32 rounding of probabilities near a perfect score beyond any fixed tolerance against float64 */
@@ -104,9 +114,11 @@ export function paramsArb(config: { extreme?: boolean; conditioned?: boolean } =
       meanOverAll: fc.boolean(),
     })),
     weightType: opt(fc.constantFrom('square' as const, 'simple' as const, 'uniform' as const)),
+    classes: opt(fc.oneof(fc.constantFrom('present' as const, 'all' as const), fc.uniqueArray(fc.nat(5), { maxLength: 6 }))),
+    perImage: opt(fc.boolean()),
     terms: fc.array(
       fc.record({
-        loss: fc.constantFrom<TermName>('crossEntropy', 'dice', 'iou', 'tversky', 'focal', 'binaryCrossEntropy', 'generalizedDice'),
+        loss: fc.constantFrom<TermName>('crossEntropy', 'dice', 'iou', 'tversky', 'focal', 'binaryCrossEntropy', 'generalizedDice', 'lovaszSoftmax', 'lovaszHinge'),
         weight: real(0, 2),
         own: fc.nat(7),
       }),
@@ -120,7 +132,7 @@ export function paramsArb(config: { extreme?: boolean; conditioned?: boolean } =
 export interface Built {
   p: Params;
   /** the segloss method */
-  method: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'generalizedDice' | 'combined';
+  method: 'crossEntropy' | 'binaryCrossEntropy' | 'focal' | 'dice' | 'iou' | 'tversky' | 'generalizedDice' | 'lovaszSoftmax' | 'lovaszHinge' | 'combined';
   input: Float32Array;
   target: Float32Array | InstanceType<(typeof INDEX_CTORS)[keyof typeof INDEX_CTORS]>;
   /** options without shape, layout, grad and out */
@@ -150,6 +162,9 @@ function ignoreValue(dtype: DType, pick: number, limit: number): number {
   return v >= 0 && v < limit ? 255 : v;
 }
 
+/** Lovász-softmax's classes option from the printable parameter: a list keeps its indices below C. */
+const classesOf = (classes: 'present' | 'all' | number[], C: number) => (typeof classes === 'string' ? classes : classes.filter((c) => c < C));
+
 const softmaxRegion = (p: Params, activation: string | undefined) => (activation ?? (p.C > 1 ? 'softmax' : 'sigmoid')) === 'softmax';
 
 export function build(p: Params): Built {
@@ -161,12 +176,15 @@ export function build(p: Params): Built {
   const n = N * C * P;
   const method: Built['method'] = p.kind === 'focalSigmoid' || p.kind === 'focalSoftmax' ? 'focal' : p.kind;
   let dtype = p.dtype;
-  // softmax focal needs an index target
-  if (p.kind === 'focalSoftmax' && dtype === 'dense') dtype = 'Int32';
+  // softmax focal and Lovász-softmax need an index target
+  if ((p.kind === 'focalSoftmax' || p.kind === 'lovaszSoftmax') && dtype === 'dense') dtype = 'Int32';
+  // a dense Lovász-hinge target holds exactly 0 and 1
+  let denseKind = p.kind === 'lovaszHinge' ? 'binary' : p.denseKind;
   const options: Record<string, unknown> = {};
   const vec = (v: number[] | undefined) => v?.slice(0, C);
   let probabilities = false;
-  const reduction = method === 'combined' && p.reduction === 'none' ? 'mean' : p.reduction;
+  // combined and the Lovász losses have no 'none'
+  const reduction = (method === 'combined' || isLovasz(method)) && p.reduction === 'none' ? 'mean' : p.reduction;
   options.reduction = reduction;
   // label limit and default ignore of the call
   let limit = C;
@@ -236,6 +254,16 @@ export function build(p: Params): Built {
       if (p.includeBackground !== undefined && (p.includeBackground || C >= 2)) options.includeBackground = p.includeBackground;
       if (!softmaxRegion(p, regionActivation) && C === 1) limit = 2;
       break;
+    case 'lovaszSoftmax':
+      if (regionActivation === 'none' || regionActivation === 'softmax') options.activation = regionActivation;
+      probabilities = regionActivation === 'none';
+      if (p.classes !== undefined) options.classes = classesOf(p.classes, C);
+      if (p.perImage !== undefined) options.perImage = p.perImage;
+      break;
+    case 'lovaszHinge':
+      if (p.perImage !== undefined) options.perImage = p.perImage;
+      if (C === 1) limit = 2;
+      break;
     case 'combined': {
       const terms: Record<string, unknown>[] = [];
       for (const t of p.terms) {
@@ -250,6 +278,17 @@ export function build(p: Params): Built {
         } else if (t.loss === 'focal') {
           if (k & 1 && p.gamma !== undefined) term.gamma = p.gamma;
           limit = Math.min(limit, Math.max(C, 2));
+        } else if (t.loss === 'lovaszSoftmax') {
+          // logits only: the input is shared with the other terms
+          if (k & 1) term.perImage = true;
+          if (k & 2) term.classes = 'all';
+          if (k & 4 && p.classes !== undefined) term.classes = classesOf(p.classes, C);
+          if (dtype === 'dense') dtype = 'Int32';
+          limit = Math.min(limit, C);
+        } else if (t.loss === 'lovaszHinge') {
+          if (k & 1) term.perImage = true;
+          denseKind = 'binary';
+          limit = Math.min(limit, C === 1 ? 2 : C);
         } else if (t.loss === 'generalizedDice') {
           if (k & 1 && p.weightType !== undefined) term.weightType = p.weightType;
           if (k & 2) term.perSample = false;
@@ -292,7 +331,7 @@ export function build(p: Params): Built {
   const built: Built = { p, method, input, target: input, options, shape, N, C, P, nhwc };
   if (dtype === 'dense') {
     const dense = new Float32Array(n);
-    for (let i = 0; i < n; i++) dense[i] = p.denseKind === 'soft' ? rand() : rand() < 0.4 ? 1 : 0;
+    for (let i = 0; i < n; i++) dense[i] = denseKind === 'soft' ? rand() : rand() < 0.4 ? 1 : 0;
     built.target = dense;
     built.dense = dense;
     if (p.denseIgnore) options.ignoreIndex = -100;
@@ -360,6 +399,7 @@ export function reference(b: Built, x: Float64Array): RefValue {
 }
 
 function referenceOne(b: Built, kind: Kind, o: Record<string, unknown>, x: Float64Array): RefValue {
+  if (kind === 'lovaszSoftmax' || kind === 'lovaszHinge') return { total: lovaszReference(b, kind, o, x) };
   const { N, C, P, nhwc } = b;
   const at = (n: number, c: number, i: number) => (nhwc ? (n * P + i) * C + c : (n * C + c) * P + i);
   const reduction = (o.reduction as string) ?? 'mean';
@@ -550,6 +590,130 @@ function referenceOne(b: Built, kind: Kind, o: Record<string, unknown>, x: Float
     return { total: m > 0 ? m ** tg : 0 };
   }
   return finish(sum, wsum, entries);
+}
+
+// ---- the Lovász losses (docs/semantics.md 2.7), written from Berman's algorithm ----
+
+/** The errors of one Lovász problem's class (channel): per kept pixel, in pixel order ((n, spatial) flattened). */
+interface LovaszClass {
+  c: number;
+  errors: number[];
+  fg: boolean[];
+  /** the pixel (n * P + i) of each entry */
+  pixel: number[];
+}
+
+/** The problems of a Lovász call at x: per problem, its chosen classes' errors (f64). */
+function lovaszProblems(b: Built, kind: 'lovaszSoftmax' | 'lovaszHinge', o: Record<string, unknown>, x: Float64Array): LovaszClass[][] {
+  const { N, C, P, nhwc } = b;
+  const at = (n: number, c: number, i: number) => (nhwc ? (n * P + i) * C + c : (n * C + c) * P + i);
+  const lab = b.labels;
+  const ig = lab ? (o.ignoreIndex as number | undefined) : undefined;
+  const perImage = o.perImage === true;
+  const per = perImage ? 1 : N;
+  const problems: LovaszClass[][] = [];
+  for (let q = 0; q < (perImage ? N : 1); q++) {
+    const kept: [number, number][] = []; // (n, i)
+    for (let n = q * per; n < (q + 1) * per; n++) for (let i = 0; i < P; i++) if (!lab || lab[n * P + i] !== ig) kept.push([n, i]);
+    const label = (n: number, i: number) => lab![n * P + i];
+    let chosen: number[] = [];
+    if (kept.length > 0) {
+      if (kind === 'lovaszHinge') chosen = Array.from({ length: C }, (_, c) => c);
+      else {
+        const classes = (o.classes as 'present' | 'all' | number[] | undefined) ?? 'present';
+        if (classes === 'all') chosen = Array.from({ length: C }, (_, c) => c);
+        else if (classes === 'present') chosen = Array.from({ length: C }, (_, c) => c).filter((c) => kept.some(([n, i]) => label(n, i) === c));
+        else chosen = [...classes].sort((u, v) => u - v);
+      }
+    }
+    const probs = (n: number, i: number): number[] => {
+      const z = Array.from({ length: C }, (_, c) => x[at(n, c, i)]);
+      if (o.activation === 'none') return z;
+      const m = Math.max(...z);
+      const e = z.map((v) => Math.exp(v - m));
+      const s = e.reduce((u, v) => u + v, 0);
+      return e.map((v) => v / s);
+    };
+    const p = kind === 'lovaszSoftmax' ? kept.map(([n, i]) => probs(n, i)) : [];
+    problems.push(chosen.map((c) => {
+      const fg = kept.map(([n, i]) =>
+        kind === 'lovaszSoftmax' ? label(n, i) === c : b.dense ? b.dense[at(n, c, i)] === 1 : label(n, i) === (C === 1 ? 1 : c));
+      const errors = kept.map(([n, i], k) => (kind === 'lovaszSoftmax' ? Math.abs(+fg[k] - p[k][c]) : 1 - x[at(n, c, i)] * (fg[k] ? 1 : -1)));
+      return { c, errors, fg, pixel: kept.map(([n, i]) => n * P + i) };
+    }));
+  }
+  return problems;
+}
+
+/** Berman's lovasz_grad dotted with the errors sorted by decreasing value (stable: ties in pixel order). */
+function lovaszSorted({ errors, fg }: LovaszClass, hinge: boolean): number {
+  const order = errors.map((_, k) => k).sort((u, v) => errors[v] - errors[u]); // Array.prototype.sort is stable
+  const G = fg.reduce((s, f) => s + +f, 0);
+  let cumFg = 0;
+  let jPrev = 0;
+  let loss = 0;
+  order.forEach((k, pos) => {
+    cumFg += +fg[k];
+    const I = G - cumFg;
+    const U = G + (pos + 1 - cumFg);
+    const J = 1 - I / U;
+    loss += (hinge ? Math.max(errors[k], 0) : errors[k]) * (J - jPrev);
+    jPrev = J;
+  });
+  return loss;
+}
+
+function lovaszReference(b: Built, kind: 'lovaszSoftmax' | 'lovaszHinge', o: Record<string, unknown>, x: Float64Array): number {
+  const sum = o.reduction === 'sum';
+  const problems = lovaszProblems(b, kind, o, x);
+  let total = 0;
+  for (const classes of problems) {
+    const losses = classes.map((cl) => lovaszSorted(cl, kind === 'lovaszHinge'));
+    const s = losses.reduce((u, v) => u + v, 0);
+    total += sum || losses.length === 0 ? s : s / losses.length;
+  }
+  return sum ? total : total / problems.length;
+}
+
+/** Whether the call is, or has a term that is, a Lovász loss (piecewise linear in its sorted errors). */
+export function hasLovasz(b: Built): boolean {
+  if (isLovasz(b.method)) return true;
+  return b.method === 'combined' && (b.options.terms as { loss: string }[]).some((t) => isLovasz(t.loss));
+}
+
+/**
+ * How far the Lovász losses of a call are from a kink when input coordinate `j` moves: the smallest
+ * distance, over the Lovász losses (terms) of the call and their classes, between an error of j's pixel
+ * and another kept error of the same class (where the sort order flips), or zero where relu (hinge) or
+ * |.| (probabilities) bends. Infinity when the call has no Lovász loss or j's pixel is not kept. Central
+ * differences of the reference with a step well below it see one linear piece. (A logit moves every
+ * class's softmax error of its pixel, but only its own channel's hinge error.)
+ */
+export function lovaszKinkDistance(b: Built, x: Float64Array, j: number): number {
+  const { C, P, nhwc } = b;
+  const n = Math.floor(j / (P * C));
+  const i = nhwc ? Math.floor(j / C) % P : j % P;
+  const channel = nhwc ? j % C : Math.floor(j / P) % C;
+  const pixel = n * P + i;
+  const parts: [('lovaszSoftmax' | 'lovaszHinge'), Record<string, unknown>][] = [];
+  if (isLovasz(b.method)) parts.push([b.method, b.options]);
+  else if (b.method === 'combined') {
+    for (const t of b.options.terms as Record<string, unknown>[]) {
+      if (isLovasz(t.loss as string)) parts.push([t.loss as 'lovaszSoftmax', { ...t, ignoreIndex: t.ignoreIndex ?? b.options.ignoreIndex }]);
+    }
+  }
+  let distance = Infinity;
+  for (const [kind, o] of parts) {
+    for (const classes of lovaszProblems(b, kind, o, x)) {
+      for (const { c, errors, pixel: pixels } of classes) {
+        const k = pixels.indexOf(pixel);
+        if (k < 0 || (kind === 'lovaszHinge' && c !== channel)) continue;
+        if (kind === 'lovaszHinge' || o.activation === 'none') distance = Math.min(distance, Math.abs(errors[k]));
+        for (let m = 0; m < errors.length; m++) if (m !== k) distance = Math.min(distance, Math.abs(errors[m] - errors[k]));
+      }
+    }
+  }
+  return distance;
 }
 
 /** A one-line description of a built call, for failure messages. */

@@ -11,7 +11,7 @@ import { startServer } from '../demo/web/serve.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const STEPS = 150;
-const LOSSES = ['crossEntropy', 'weightedCrossEntropy', 'focal', 'dice', 'iou', 'generalizedDice', 'crossEntropy+dice'];
+const LOSSES = ['crossEntropy', 'weightedCrossEntropy', 'focal', 'dice', 'iou', 'generalizedDice', 'lovaszSoftmax', 'crossEntropy+dice'];
 
 interface Result {
   loss: string;

@@ -6,7 +6,7 @@ import { FAMILIES } from './conformance/check.mjs';
 
 export interface FixtureCase {
   name: string;
-  fn: LossName | 'combined';
+  fn: LossName | 'combined' | 'lovaszSoftmax' | 'lovaszHinge';
   reference: string;
   shape: number[];
   input: number[];

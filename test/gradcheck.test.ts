@@ -28,7 +28,7 @@ describe.each(['wasm', 'js'] as const)('%s gradients match finite differences', 
   it.each(losses)('%s', (_, c) => {
     const given = c.at === 'probs' ? probs : undefined;
     const x = given ?? logits(rng(5), N * C * P, 2);
-    const h = given ? 1e-3 : 1e-2;
+    const h = c.step ?? (given ? 1e-3 : 1e-2);
     const loss = (v: Float32Array) => c.run(seg, v, { shape, grad: true }, data);
     const { grad } = loss(x);
     const value = (v: Float32Array) => loss(v).loss as number;

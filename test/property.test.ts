@@ -3,7 +3,9 @@
 //  (a) wasm and TypeScript give bit-identical losses and gradients (NaN equals NaN);
 //  (b) finite inputs give a finite loss and gradient;
 //  (c) the loss matches an independent float64 reference (test/arbitraries.ts) and the gradient matches
-//      central finite differences of that reference on 3 random coordinates per call;
+//      central finite differences of that reference on 3 random coordinates per call (the Lovász losses,
+//      piecewise linear in their sorted errors: a step of 1e-6, and only coordinates whose errors are
+//      more than 1e-5 from a kink, where the sort order flips or relu bends; the value is always checked);
 //  (d) the same call through WasmArrays on a FRESH instance, placed so that the call must grow the memory,
 //      gives the same bits as the copying path on another instance;
 //  (e) bad inputs always throw a TypeError or RangeError: they never return, never trap, and never
@@ -14,7 +16,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { init, type Segloss, WasmArray } from '../src/index.js';
-import { type Built, type Params, build, call, describeCall, paramsArb, reference } from './arbitraries.js';
+import { type Built, type Params, build, call, describeCall, hasLovasz, lovaszKinkDistance, paramsArb, reference } from './arbitraries.js';
 import { firstBitDifference, rng } from './helpers.js';
 
 const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 0);
@@ -104,7 +106,7 @@ describe('properties of valid calls', () => {
   }, TIMEOUT);
 
   it('(c) the loss matches a float64 reference and the gradient its central finite differences', () => {
-    const h = 1e-3;
+    const lovasz = { calls: 0, checked: 0, skipped: 0 };
     fc.assert(
       fc.property(paramsArb({ extreme: false, conditioned: true }), fc.constantFrom(...BACKENDS), (p, backend) => {
         const b = build(p);
@@ -131,8 +133,18 @@ describe('properties of valid calls', () => {
           }
         }
         const rand = rng(p.seed ^ 0x9e3779b9);
+        const piecewise = hasLovasz(b);
+        const h = piecewise ? 1e-6 : 1e-3;
+        if (piecewise) lovasz.calls++;
         for (let k = 0; k < 3; k++) {
           const i = Math.floor(rand() * x.length);
+          if (piecewise) {
+            if (lovaszKinkDistance(b, x, i) <= 10 * h) {
+              lovasz.skipped++;
+              continue;
+            }
+            lovasz.checked++;
+          }
           const xi = x[i];
           x[i] = xi + h;
           const up = reference(b, x).total;
@@ -148,6 +160,9 @@ describe('properties of valid calls', () => {
       }),
       { numRuns: runs(400) },
     );
+    // the Lovász losses were generated, and most of their coordinates were checked
+    expect(lovasz.calls).toBeGreaterThan(runs(400) / 10);
+    expect(lovasz.checked).toBeGreaterThan(lovasz.skipped);
   }, TIMEOUT);
 });
 
@@ -316,6 +331,8 @@ function numericOptions(b: Built): { name: string; set: (value: number) => Recor
     case 'tversky': scalar('alpha'); scalar('beta'); scalar('gamma'); // falls through
     case 'dice': case 'iou': vector('weight'); scalar('smoothNumerator'); scalar('smoothDenominator'); scalar('clampDenominator'); break;
     case 'generalizedDice': scalar('smoothNumerator'); scalar('smoothDenominator'); break;
+    case 'lovaszSoftmax': list.push({ name: 'classes[k]', set: (value) => withOption(b, 'classes', [value]) }); break;
+    case 'lovaszHinge': break; // no numeric option
     case 'combined': {
       const terms = o.terms as Record<string, unknown>[];
       list.push({ name: 'terms[0].weight', set: (value) => ({ ...optionsOf(b), terms: [{ ...terms[0], weight: value }, ...terms.slice(1)] }) });
@@ -391,7 +408,7 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
         // combined: a crossEntropy or focal term ignores -100 by default, so -100 may be valid there
         (['crossEntropy', 'focalSoftmax', 'focalSigmoid', 'combined'].includes(b.p.kind) ? -100 : undefined);
       const dtypeLimit = { Uint8Array: [0, 255], Int8Array: [-128, 127], Uint16Array: [0, 65535], Int16Array: [-32768, 32767], Int32Array: [-(2 ** 31), 2 ** 31 - 1], Uint32Array: [0, 2 ** 32 - 1] }[T.name]!;
-      const cap = b.p.kind === 'binaryCrossEntropy' || b.p.kind === 'focalSigmoid' || (b.C === 1 && b.method !== 'crossEntropy') ? Math.max(b.C, 2) : b.C;
+      const cap = b.p.kind === 'binaryCrossEntropy' || b.p.kind === 'focalSigmoid' || (b.C === 1 && b.method !== 'crossEntropy' && b.method !== 'lovaszSoftmax') ? Math.max(b.C, 2) : b.C;
       const candidates = [cap, cap + 1, 100, 127, 255, 256, 1000, 65535, 2 ** 31 - 1, -1, -2, -100, -128, -(2 ** 31)]
         .filter((c) => c >= dtypeLimit[0] && c <= dtypeLimit[1] && c !== ig && !(c >= 0 && c < cap));
       if (candidates.length === 0) return undefined;
@@ -417,6 +434,7 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
   'non-finite or f32-overflowing option': {
     mutate: (b, v, pick) => {
       const list = numericOptions(b);
+      if (list.length === 0) return undefined;
       const target = choose(list, pick);
       let value = choose([NaN, Infinity, -Infinity, 1e39, -1e39, 3.5e38], pick >> 3);
       if ((target.name === 'smoothNumerator' || target.name === 'smoothDenominator' || target.name === 'clampDenominator') && Number.isFinite(value)) value = NaN;
@@ -442,6 +460,12 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
       if (k === 'tversky') variants.push(['tversky alpha -0.1', { ...o, alpha: -0.1 }], ['tversky beta -1', { ...o, beta: -1 }]);
       if (k === 'dice' || k === 'iou' || k === 'tversky') variants.push(['clampDenominator -1e-7', { ...o, clampDenominator: -1e-7 }]);
       if (k === 'tversky' && o.reduction !== 'mean') variants.push(["gammaAfterMean without 'mean'", { ...o, gammaAfterMean: true }]);
+      if (k === 'lovaszSoftmax') {
+        variants.push(
+          ['classes [C]', { ...o, classes: [C] }], ['classes [-1]', { ...o, classes: [-1] }], ['classes [0, 0]', { ...o, classes: [0, 0] }],
+          ['classes [0.5]', { ...o, classes: [0.5] }], ['classes [2^31]', { ...o, classes: [2 ** 31] }],
+        );
+      }
       if (k === 'dice' || k === 'iou' || k === 'tversky' || k === 'generalizedDice') {
         variants.push(['smoothDenominator -1', { ...o, smoothDenominator: -1 }], ['smoothDenominator -1e-6', { ...o, smoothDenominator: -1e-6 }]);
         if (C === 1) variants.push(['includeBackground false with C = 1', { ...o, includeBackground: false }]);
@@ -453,14 +477,15 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
   },
   'probabilities outside [0, 1] or dense targets outside [0, 1] or NaN': {
     mutate: (b, v, pick, rand) => {
-      const bad = choose([1.5, -0.25, NaN, 2, -1e-3, Infinity, 1.0000001], pick);
+      // a dense Lovász-hinge target must be exactly 0 or 1: 0.5 is bad there too
+      const bad = b.p.kind === 'lovaszHinge' && pick % 8 === 7 ? 0.5 : choose([1.5, -0.25, NaN, 2, -1e-3, Infinity, 1.0000001], pick);
       const at = Math.floor(rand() * b.input.length);
       if (pick % 2 === 0 && b.dense) {
         const y = b.dense.slice();
         y[at] = bad;
         return { label: `dense target[${at}] = ${bad}`, run: run(v, b, b.input, y, optionsOf(b)) };
       }
-      const region = b.p.kind === 'dice' || b.p.kind === 'iou' || b.p.kind === 'tversky' || b.p.kind === 'generalizedDice';
+      const region = b.p.kind === 'dice' || b.p.kind === 'iou' || b.p.kind === 'tversky' || b.p.kind === 'generalizedDice' || b.p.kind === 'lovaszSoftmax';
       const x = Float32Array.from(b.input, (z) => 1 / (1 + Math.exp(-z)));
       x[at] = bad;
       if (region) return { label: `activation 'none', input[${at}] = ${bad}`, run: run(v, b, x, b.target, { ...optionsOf(b), activation: 'none' }) };
@@ -485,7 +510,7 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
     mutate: (b, v, pick) => {
       const o = optionsOf(b);
       const variants: [string, unknown][] = [
-        ['layout', 'nchw'], ['layout', 1], ['reduction', 'avg'], ['reduction', b.method === 'combined' ? 'none' : 'average'], ['grad', 1], ['grad', 'yes'],
+        ['layout', 'nchw'], ['layout', 1], ['reduction', 'avg'], ['reduction', b.method === 'combined' || b.method.startsWith('lovasz') ? 'none' : 'average'], ['grad', 1], ['grad', 'yes'],
       ];
       const k = b.p.kind;
       if (k === 'crossEntropy') variants.push(['weight', 2], ['weight', 'abc'], ['labelSmoothing', '0.1'], ['labelSmoothing', true]);
@@ -495,7 +520,9 @@ const mutations: Record<string, { applies?: (b: Built) => boolean; mutate: Mutat
       if (k === 'tversky') variants.push(['gammaAfterMean', 1]);
       if (k === 'binaryCrossEntropy') variants.push(['meanOver', 'every']);
       if (k === 'generalizedDice') variants.push(['weightType', 'cube'], ['perSample', 'no'], ['activation', 'softplus'], ['smoothNumerator', '0'], ['weight', [1]]);
-      if (k === 'combined') variants.push(['terms', 'dice'], ['terms', []], ['terms', [{ loss: 'lovasz' }]], ['terms', [null]], ['terms', [{ loss: 'dice', weight: [1, 2] }]]);
+      if (k === 'lovaszSoftmax') variants.push(['activation', 'sigmoid'], ['classes', 'none'], ['classes', 2], ['classes', ['0']], ['classes', null], ['perImage', 'yes']);
+      if (k === 'lovaszHinge') variants.push(['perImage', 1], ['activation', 'none'], ['classes', 'all'], ['weight', [1]]);
+      if (k === 'combined') variants.push(['terms', [{ loss: 'lovaszHinge', classWeight: [1] }]], ['terms', [{ loss: 'lovaszSoftmax', classes: 'any' }]], ['terms', 'dice'], ['terms', []], ['terms', [{ loss: 'lovasz' }]], ['terms', [null]], ['terms', [{ loss: 'dice', weight: [1, 2] }]]);
       const [key, value] = choose(variants, pick);
       const message = key === 'terms' && Array.isArray(value) && (value[0] as { weight?: unknown })?.weight !== undefined ? /classWeight/ : undefined;
       return { label: `${key}: ${JSON.stringify(value)}`, run: run(v, b, b.input, b.target, { ...o, [key]: value }), message };

@@ -47,7 +47,10 @@ describe('values and gradients equal segloss', () => {
   const dense = oneHot(t, C);
   const soft = Float32Array.from({ length: N * P * C }, () => rand());
 
-  type Case = [string, () => TfLoss<tf.Tensor>, (x: Float32Array, target: Int32Array | Float32Array) => { loss: unknown; grad?: Float32Array }];
+  /** A case: its name, the bridge loss, segloss's own call, and (optionally) the targets it takes (default all). */
+  type Case = [
+    string, () => TfLoss<tf.Tensor>, (x: Float32Array, target: Int32Array | Float32Array) => { loss: unknown; grad?: Float32Array }, ('index' | 'dense')[]?,
+  ];
   const opts = { shape, layout: 'NHWC' as const, grad: true };
   const cases: Case[] = [
     ['crossEntropy', () => losses.crossEntropy(), (a, b) => seg.crossEntropy(a, b, opts)],
@@ -71,12 +74,23 @@ describe('values and gradients equal segloss', () => {
       (a, b) => seg.tversky(a, b, { ...opts, gamma: 2, gammaAfterMean: true, absentClasses: 'zero', clampDenominator: 1e-7, perSample: false })],
     ['combined CE + generalizedDice', () => losses.combined({ terms: [{ loss: 'crossEntropy' }, { loss: 'generalizedDice', weight: 0.5 }] }),
       (a, b) => seg.combined(a, b, { ...opts, terms: [{ loss: 'crossEntropy' }, { loss: 'generalizedDice', weight: 0.5 }] })],
+    // Lovász-softmax takes index targets only
+    ['lovaszSoftmax', () => losses.lovaszSoftmax(), (a, b) => seg.lovaszSoftmax(a, b as Int32Array, opts), ['index']],
+    ['lovaszSoftmax all classes, perImage, sum', () => losses.lovaszSoftmax({ classes: 'all', perImage: true, reduction: 'sum' }),
+      (a, b) => seg.lovaszSoftmax(a, b as Int32Array, { ...opts, classes: 'all', perImage: true, reduction: 'sum' }), ['index']],
+    ['lovaszSoftmax classes [3, 1]', () => losses.lovaszSoftmax({ classes: [3, 1] }),
+      (a, b) => seg.lovaszSoftmax(a, b as Int32Array, { ...opts, classes: [3, 1] }), ['index']],
+    // one-vs-rest on an index map, or the one-hot target as four binary masks: the same problems
+    ['lovaszHinge', () => losses.lovaszHinge(), (a, b) => seg.lovaszHinge(a, b, opts)],
+    ['lovaszHinge perImage', () => losses.lovaszHinge({ perImage: true }), (a, b) => seg.lovaszHinge(a, b, { ...opts, perImage: true })],
+    ['combined CE + lovaszSoftmax', () => losses.combined({ terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'lovaszSoftmax', weight: 0.5 }] }),
+      (a, b) => seg.combined(a, b, { ...opts, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'lovaszSoftmax', weight: 0.5 }] }), ['index']],
   ];
 
-  const targets: [string, () => tf.Tensor, Int32Array | Float32Array][] = [
-    ['int32 index [N, H, W]', () => tf.tensor(t, [N, ...S], 'int32'), t],
-    ['float32 index [N, H, W, 1]', () => tf.tensor(Float32Array.from(t), [N, ...S, 1], 'float32'), t],
-    ['one-hot float [N, H, W, C]', () => tf.tensor(dense, shape, 'float32'), dense],
+  const targets: [string, () => tf.Tensor, Int32Array | Float32Array, 'index' | 'dense'][] = [
+    ['int32 index [N, H, W]', () => tf.tensor(t, [N, ...S], 'int32'), t, 'index'],
+    ['float32 index [N, H, W, 1]', () => tf.tensor(Float32Array.from(t), [N, ...S, 1], 'float32'), t, 'index'],
+    ['one-hot float [N, H, W, C]', () => tf.tensor(dense, shape, 'float32'), dense, 'dense'],
   ];
 
   for (const backend of ['cpu', 'wasm']) {
@@ -87,8 +101,9 @@ describe('values and gradients equal segloss', () => {
       afterAll(async () => {
         await tf.setBackend('cpu');
       });
-      for (const [name, bridge, direct] of cases) {
-        for (const [tname, makeTarget, raw] of targets) {
+      for (const [name, bridge, direct, kinds] of cases) {
+        for (const [tname, makeTarget, raw, kind] of targets) {
+          if (kinds && !kinds.includes(kind)) continue;
           it(`${name}, ${tname}`, () => {
             const yTrue = makeTarget();
             const yPred = tf.tensor(x, shape, 'float32');
@@ -120,6 +135,27 @@ describe('values and gradients equal segloss', () => {
     const want2 = seg.focal(x, tIgnore, { ...opts, ignoreIndex: -100 });
     expect(ign.value).toBe(Math.fround(want2.loss as number));
     expect(firstBitDifference(ign.grad, want2.grad!)).toBe(-1);
+  });
+
+  it('Lovász: probabilities with ignoreIndex, a one-channel hinge on a mask, the one-hot hinge equals the index one', () => {
+    const probs = Float32Array.from({ length: N * P * C }, () => rand());
+    const a = valueAndGrad(losses.lovaszSoftmax({ activation: 'none', ignoreIndex: -100 }), tf.tensor(tIgnore, [N, ...S], 'int32'), tf.tensor(probs, shape));
+    const wantA = seg.lovaszSoftmax(probs, tIgnore, { ...opts, activation: 'none', ignoreIndex: -100 });
+    expect(a.value).toBe(Math.fround(wantA.loss as number));
+    expect(firstBitDifference(a.grad, wantA.grad!)).toBe(-1);
+    // C = 1: a float32 0/1 mask [N, H, W, 1] is an index map of labels {0, 1}
+    const mask = Float32Array.from({ length: N * P }, () => (rand() < 0.3 ? 1 : 0));
+    const x1 = x.subarray(0, N * P);
+    const b = valueAndGrad(losses.lovaszHinge(), tf.tensor(mask, [N, ...S, 1]), tf.tensor(x1, [N, ...S, 1]));
+    const wantB = seg.lovaszHinge(x1, Int32Array.from(mask), { shape: [N, ...S, 1], layout: 'NHWC', grad: true });
+    expect(b.value).toBe(Math.fround(wantB.loss as number));
+    expect(firstBitDifference(b.grad, wantB.grad!)).toBe(-1);
+    const oneHotHinge = valueAndGrad(losses.lovaszHinge(), tf.tensor(dense, shape), tf.tensor(x, shape));
+    const indexHinge = valueAndGrad(losses.lovaszHinge(), tf.tensor(t, [N, ...S], 'int32'), tf.tensor(x, shape));
+    expect(oneHotHinge.value).toBe(indexHinge.value);
+    expect(firstBitDifference(oneHotHinge.grad, indexHinge.grad)).toBe(-1);
+    // Lovász-softmax needs an index map: a one-hot yTrue is refused with segloss's message
+    expect(() => losses.lovaszSoftmax()(tf.tensor(dense, shape), tf.tensor(x, shape))).toThrow(/lovaszSoftmax: target must be an index map/);
   });
 
   it("layout 'NCHW' reads yPred as [N, C, ...S]", () => {
@@ -216,6 +252,25 @@ describe('training a tfjs model', () => {
     const yTrue = tf.tensor3d(data.t, [4, 16, 16], 'int32');
     const model = net(5);
     const loss = losses.combined({ terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] });
+    const optimizer = tf.train.adam(0.05);
+    const curve: number[] = [];
+    for (let step = 0; step < 40; step++) {
+      const { value, grads } = tf.variableGrads(() => loss(yTrue, model.apply(data.x) as tf.Tensor) as tf.Scalar);
+      curve.push(value.dataSync()[0]);
+      optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+    expect(curve.every(Number.isFinite)).toBe(true);
+    expect(curve[39]).toBeLessThan(0.5 * curve[0]);
+    tf.dispose([data.x, data.oneHot, yTrue]);
+    model.dispose();
+  });
+
+  it('tf.variableGrads with combined (0.5 CE + 0.5 Lovász-softmax) on index labels lowers the loss', () => {
+    const data = scene(13, 4);
+    const yTrue = tf.tensor3d(data.t, [4, 16, 16], 'int32');
+    const model = net(9);
+    const loss = losses.combined({ terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'lovaszSoftmax', weight: 0.5 }] });
     const optimizer = tf.train.adam(0.05);
     const curve: number[] = [];
     for (let step = 0; step < 40; step++) {

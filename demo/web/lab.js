@@ -140,6 +140,8 @@ export function lossSpecs(foreground) {
       run: (seg, x, t) => seg.iou(x, t, { ...base, squared: false }) },
     { name: 'generalizedDice', label: 'Generalized Dice', options: "MONAI's GeneralizedDiceLoss: w = 1/G², per sample",
       run: (seg, x, t) => seg.generalizedDice(x, t, base) },
+    { name: 'lovaszSoftmax', label: 'Lovász-softmax', options: "Berman's Lovász extension of IoU, classes 'present'",
+      run: (seg, x, t) => seg.lovaszSoftmax(x, t, base) },
     { name: 'crossEntropy+dice', label: 'CE + Dice', options: '0.5 · CE + 0.5 · Dice',
       run: (seg, x, t) => seg.combined(x, t, { ...base, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] }) },
   ];

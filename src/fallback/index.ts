@@ -9,3 +9,4 @@ export {
 } from './region.js';
 export { expArray, logArray, addScaled, firstOutside } from './math.js';
 export { confusionScores, confusionLabels } from './metrics.js';
+export { lovaszSoftmax, lovaszProbabilities, lovaszHinge } from './lovasz.js';

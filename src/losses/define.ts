@@ -1,13 +1,15 @@
 // What a loss module declares: its name, a one-line doc, its option schema, and how it runs on a
 // call whose options are already parsed. src/losses/index.ts registers every module.
 import type { Call } from '../call.js';
-import type { LossResult } from '../options.js';
+import type { LossResult, TargetKind } from '../options.js';
 import { type Schema, type Settings, oneOf } from '../schema.js';
 
 export interface LossDef<N extends string = string, S extends Schema = Schema> {
   readonly name: N;
   readonly doc: string;
   readonly schema: S;
+  /** The target kinds it accepts (default: index maps and dense targets). */
+  readonly targets?: readonly TargetKind[];
   run(call: Call, settings: Settings<S>): LossResult;
 }
 

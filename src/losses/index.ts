@@ -8,9 +8,13 @@ import { dice } from './dice.js';
 import { focal } from './focal.js';
 import { generalizedDice } from './generalizedDice.js';
 import { iou } from './iou.js';
+import { lovaszHinge } from './lovaszHinge.js';
+import { lovaszSoftmax } from './lovaszSoftmax.js';
 import { tversky } from './tversky.js';
 
-export const LOSSES = { crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, generalizedDice } as const;
+export const LOSSES = {
+  crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, generalizedDice, lovaszSoftmax, lovaszHinge,
+} as const;
 
 export type LossName = keyof typeof LOSSES;
 export const LOSS_NAMES = Object.keys(LOSSES) as LossName[];

@@ -11,6 +11,17 @@ export const combined: LossCases = {
       run: (s, x, o, d) =>
         s.combined(x, d.t, { ...o, ignoreIndex: 255, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] }),
     },
+    // the Lovász losses place the whole batch even when combined streams the other terms through windows
+    {
+      name: 'combined ce + lovaszSoftmax',
+      multiClass: true,
+      run: (s, x, o, d) =>
+        s.combined(x, d.t, { ...o, ignoreIndex: 255, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'lovaszSoftmax', weight: 0.5, perImage: true }] }),
+    },
+    {
+      name: 'combined lovaszHinge + bce, dense',
+      run: (s, x, o, d) => s.combined(x, d.dense, { ...o, terms: [{ loss: 'lovaszHinge' }, { loss: 'binaryCrossEntropy', weight: 0.25 }] }),
+    },
   ],
   gradcheck: [
     {

@@ -9,6 +9,8 @@ import { dice } from './dice.js';
 import { focal } from './focal.js';
 import { generalizedDice } from './generalizedDice.js';
 import { iou } from './iou.js';
+import { lovaszHinge } from './lovaszHinge.js';
+import { lovaszSoftmax } from './lovaszSoftmax.js';
 import { tversky } from './tversky.js';
 import type { LossCases, ParityData } from './types.js';
 import { labels } from '../helpers.js';
@@ -17,7 +19,7 @@ export { CALL_ERRORS } from './call.js';
 export type * from './types.js';
 
 export const CASES: Record<LossName | 'combined', LossCases> = {
-  crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, generalizedDice, combined,
+  crossEntropy, binaryCrossEntropy, focal, dice, iou, tversky, generalizedDice, lovaszSoftmax, lovaszHinge, combined,
 };
 
 /** Every table's `key` cases, in registry order, with the loss each belongs to. */

@@ -69,6 +69,9 @@ export interface GradcheckCase {
    * (probabilities in [0.05, 0.95]; step 1e-3).
    */
   at?: 'logits' | 'probs';
+  /** The finite-difference step, when the default does not suit (a piecewise-linear loss wants one too
+   *  small to reorder its sorted errors). */
+  step?: number;
   /** `base` is { shape: [N, C, ...S], grad: true }. */
   run(s: Segloss, x: Float32Array, base: { shape: number[]; grad: true }, d: GradcheckData): Result;
 }

@@ -11,7 +11,7 @@
 //   grad: |got - want| <= gradAbs + gradRel |want| elementwise (as a worst ratio <= 1, so NaN fails).
 
 /** The fixture files under test/fixtures/, each `{ cases: [...] }`. */
-export const FAMILIES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined', 'generalizedDice', 'smp'];
+export const FAMILIES = ['crossEntropy', 'binaryCrossEntropy', 'focal', 'region', 'combined', 'generalizedDice', 'smp', 'lovasz'];
 
 /**
  * Every loss the fixtures must cover: the package's registry (`LOSS_NAMES`, exported by segloss) plus
