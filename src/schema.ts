@@ -45,12 +45,14 @@ export function parseSettings<S extends Schema>(schema: S, options: Record<strin
 type Default<T> = T | ((env: ParseEnv) => T);
 const resolve = <T>(d: Default<T>, env: ParseEnv): T => (typeof d === 'function' ? (d as (e: ParseEnv) => T)(env) : d);
 
-/** A value the kernels read as f32 must stay finite there. A weight must also stay non-zero: one that
- *  underflows to 0 would drop its class from a weighted mean instead of weighing it a little. */
+/** A value the kernels read as f32 must stay finite there. A non-zero weight must also be a normal
+ *  float32: one that underflows to 0 would drop its class from a weighted mean, and a subnormal one
+ *  makes the mean's 1 / (sum of weights) overflow float32. */
 function f32Representable(name: string, v: number, weight = false): void {
-  const f = Math.fround(v);
-  if (!Number.isFinite(f)) throw new RangeError(`${name} = ${v} overflows a float32 (largest 3.4e38)`);
-  if (weight && v !== 0 && f === 0) throw new RangeError(`${name} = ${v} underflows a float32 to 0 (smallest 1.4e-45)`);
+  if (!Number.isFinite(Math.fround(v))) throw new RangeError(`${name} = ${v} overflows a float32 (largest 3.4e38)`);
+  if (weight && v !== 0 && Math.abs(v) < 2 ** -126) {
+    throw new RangeError(`${name} = ${v} is below the smallest normal float32 (1.18e-38): use 0 or a larger weight`);
+  }
 }
 
 function range(min: number, max: number): string {

@@ -68,9 +68,9 @@ export interface Params {
   conditioned?: true;
 }
 
-// per-class weights are valid when float32 keeps them non-zero (segloss rejects weights that underflow)
+// per-class weights are valid when they are normal float32s (segloss rejects subnormal weights)
 const vec6 = (min: number, max: number) =>
-  fc.array(fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map((v) => (Math.abs(v) < 1e-40 ? 0 : v)), { minLength: 6, maxLength: 6 });
+  fc.array(fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map((v) => (Math.abs(v) < 2 ** -126 ? 0 : v)), { minLength: 6, maxLength: 6 });
 const opt = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 2 });
 const real = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
 

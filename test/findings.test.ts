@@ -324,9 +324,12 @@ describe.each(BACKENDS)('finding 7 (%s): options finite in float64 but not in fl
     ['softmax focal alpha 1e39', (s) => s.focal(x, t, { shape, alpha: 1e39 }), /alpha = 1e\+39 overflows a float32/],
     ['sigmoid focal alpha -1e39', (s) => s.focal(x, y, { shape, alpha: -1e39 }), /alpha = -1e\+39 overflows a float32/],
     ['focal gamma 1e39', (s) => s.focal(x, t, { shape, gamma: 1e39 }), /gamma = 1e\+39 overflows a float32/],
-    ['CE weight 1e-46', (s) => s.crossEntropy(x, t, { shape, weight: [1, 1e-46, 1] }), /weight\[1\] = 1e-46 underflows a float32 to 0/],
-    ['Dice weight 1e-46', (s) => s.dice(x, t, { shape, weight: [1, 1, 1e-46] }), /weight\[2\] = 1e-46 underflows a float32 to 0/],
-    ['BCE weight 1e-46', (s) => s.binaryCrossEntropy(x, y, { shape, weight: [1e-46, 1, 1] }), /weight\[0\] = 1e-46 underflows a float32 to 0/],
+    ['CE weight 1e-46', (s) => s.crossEntropy(x, t, { shape, weight: [1, 1e-46, 1] }), /weight\[1\] = 1e-46 is below the smallest normal float32/],
+    ['Dice weight 1e-46', (s) => s.dice(x, t, { shape, weight: [1, 1, 1e-46] }), /weight\[2\] = 1e-46 is below the smallest normal float32/],
+    ['BCE weight 1e-46', (s) => s.binaryCrossEntropy(x, y, { shape, weight: [1e-46, 1, 1] }), /weight\[0\] = 1e-46 is below the smallest normal float32/],
+    // a subnormal weight would make the mean's 1 / (sum of weights) overflow float32: an infinite gradient
+    ['CE weight 1e-40', (s) => s.crossEntropy(x, t, { shape, weight: [1e-40, 1e-40, 1e-40] }), /weight\[0\] = 1e-40 is below the smallest normal float32/],
+    ['Tversky alpha 1e39', (s) => s.tversky(x, t, { shape, alpha: 1e39 }), /alpha = 1e\+39 overflows a float32/],
   ];
   it.each(cases)('%s', async (_, call, message) => {
     const seg = await fresh(backend);

@@ -10,9 +10,9 @@ export const tversky = defineLoss({
   doc: 'Tversky loss; focal Tversky when gamma != 1',
   schema: {
     ...REGION_SCHEMA,
-    alpha: number({ default: 0.5, min: 0, doc: 'weight of false positives' }),
-    beta: number({ default: 0.5, min: 0, doc: 'weight of false negatives' }),
-    gamma: number({ default: 1, min: 0, doc: 'focal exponent of the loss' }),
+    alpha: number({ default: 0.5, min: 0, f32: true, doc: 'weight of false positives' }),
+    beta: number({ default: 0.5, min: 0, f32: true, doc: 'weight of false negatives' }),
+    gamma: number({ default: 1, min: 0, f32: true, doc: 'focal exponent of the loss' }),
     gammaAfterMean: depends<boolean, boolean>("true: γ applies to the mean, (mean (1 - T))^γ, as smp's TverskyLoss; needs reduction 'mean'", 'false',
       (v, name, env) => {
         const after = boolean(false, '').parse(v, name, env);
