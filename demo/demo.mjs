@@ -43,6 +43,9 @@ const losses = [
   ['IoU (object class)', 'iou', (s, x, grad) => s.iou(x, target, { shape, grad, squared: false, includeBackground: false })],
   ['Tversky 0.3/0.7 (object class)', 'tversky', (s, x, grad) => s.tversky(x, target, { shape, grad, alpha: 0.3, beta: 0.7, includeBackground: false })],
   ['generalized Dice (1 / G^2 weights)', 'generalizedDice', (s, x, grad) => s.generalizedDice(x, target, { shape, grad })],
+  ['Lovász-softmax', 'lovaszSoftmax', (s, x, grad) => s.lovaszSoftmax(x, target, { shape, grad })],
+  ['Lovász hinge (object channel)', 'lovaszHinge', (s, x, grad) =>
+    s.lovaszHinge(x.subarray(P), target, { shape: [1, 1, H, W], grad })],
   ['0.5 CE + 0.5 Dice', 'combined', (s, x, grad) =>
     s.combined(x, target, { shape, grad, terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false, includeBackground: false }] })],
 ];
