@@ -1,5 +1,5 @@
 // Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
-import { fr, exp, log, log1p, pow } from './math.js';
+import { fr, exp, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
 import { type ArgsOf, LOSS_SUMS_AT, SIGMOID_ARGS, TILE, readArgs } from '../abi.js';
 
@@ -32,8 +32,10 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
           let g: number;
           if (fromLogits) {
             const e = exp(-Math.abs(xc));
-            const softplus = fr(log1p(e) + Math.max(-xc, 0));
-            const r = fr(1 / fr(1 + e));
+            const u = fr(1 + e);
+            const r = fr(1 / u);
+            // log(u) is log4 on [1, 2]; the correction is multiplied by r (assembly/math.ts log1pWith)
+            const softplus = fr(fr(log(u) + fr(fr(e - fr(u - 1)) * r)) + Math.max(-xc, 0));
             const positive = xc >= 0;
             const p = positive ? r : fr(e * r);
             if (focal) {
@@ -43,7 +45,7 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
               let mod = 1;
               let slope = 0;
               if (gamma !== 0) {
-                mod = pow(rest, gamma);
+                mod = gamma === 2 ? fr(rest * rest) : pow(rest, gamma);
                 slope = fr(fr(fr(gamma * fr(ce / rest)) * mod) * fr(p * q));
                 slope = fr(slope * fr(1 - fr(yc + yc)));
                 if (!(rest > 0)) slope = 0;
