@@ -26,6 +26,7 @@
   x: usize; labels: usize; y: usize; N: i32; C: i32; P: i32; nhwc: i32;
   labelOffset: i32; ignore: i32; squared: i32;
   grad: usize; stats: usize; coefA: usize; coefB: usize; tmp: usize; prior: f32; factor: f32; carrySample: i32;
+  weight: usize; smoothing: f32; scale: f32;
 }
 
 @unmanaged export class ElementwiseArgs {

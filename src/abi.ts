@@ -45,6 +45,7 @@ export const REGION_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', squared: 'i32',
   grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32', carrySample: 'i32',
+  weight: 'ptr', smoothing: 'f32', scale: 'f32',
 });
 
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
@@ -60,8 +61,8 @@ export const CONFUSION_ARGS = block({
 const noScratch = () => 0;
 const tileState = () => SLOTS * SLOT;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
-// region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
-const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);
+// region kernels also keep a row per class: activations (or dL/dp)
+const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + SLOT);
 // confusion kernels, called with the matrix's class count K: two slots, 32 bytes of lanes, then a u32
 // histogram of K * K cells and one for ignored pixels
 const histogram = (K: number) => 2 * SLOT + 32 + (K * K + 1) * 4;

@@ -116,9 +116,9 @@ function sharedSoftmax(call: Call, terms: ParsedTerm[]): Shared | undefined {
 }
 
 /**
- * Two passes over the logits instead of four: the cross-entropy kernel also sums the region statistics
- * from its softmax, and the region gradient recomputes the softmax and adds itself to the
- * cross-entropy gradient in place.
+ * Two passes instead of four, and one exp per logit: the cross-entropy kernel also sums the region
+ * statistics from its softmax and leaves the probabilities in the gradient buffer; the second pass
+ * computes both gradients from them and sums them in place.
  */
 function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): CombinedResult {
   const { N, C, nhwc } = call.g;
@@ -143,10 +143,11 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
-  call.pass({ labels: true, grad, gradIn: true }, (w) =>
+  call.pass({ labels: true, input: false, grad, gradIn: true }, (w) =>
     call.kernel('regionGradSharedSoftmax', {
       ...w, y: 0, C, nhwc: +nhwc, labelOffset: 0, ignore: cs.ignoreIndex, squared, stats: 0,
       coefA: coefA + w.n * C * 4, coefB: coefB + w.n * C * 4, prior: ce.factor, factor: region.factor,
+      weight, smoothing: cs.labelSmoothing, scale,
     }));
   const values = order.map((name) => (name === 'crossEntropy' ? ceLoss : (done.loss as number)));
   const factors = order.map((name) => (name === 'crossEntropy' ? ce.factor : region.factor));

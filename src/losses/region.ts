@@ -69,6 +69,7 @@ export function runRegion(call: Call, kind: RegionKind, s: RegionOptionSettings)
   const stats = call.zeros(N * C * 24);
   const fixed = {
     C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +settings.squared, prior: 0, factor: 0,
+    weight: 0, smoothing: 0, scale: 0,
   };
   const targets = { labels: index, dense: !index };
   call.pass({ ...targets, grad }, (w) =>
