@@ -92,7 +92,7 @@ export function focalSigmoid(args: usize): void {
   sigmoidLoss(changetype<SigmoidArgs>(args), true, true);
 }
 
-// out: f64 sum of the element losses. Scratch: the tile's labels and validity (LABEL, VALID slots).
+// out: f64 [N], each sample's sum of the element losses. Scratch: the tile's labels and validity (LABEL, VALID slots).
 // The target kind and layout are constants of each instance of the loop (no branch on them per group).
 // @ts-ignore: decorator
 @inline function sigmoidLoss(a: SigmoidArgs, logits: bool, isFocal: bool): void {
@@ -116,10 +116,13 @@ export function focalSigmoid(args: usize): void {
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   const vscale = f32x4.splat(a.scale);
   const acc = a.tmp + LOSS_ACC * SLOT;
-  let lo = a.carryLoss ? v128.load(acc) : f64x2.splat(0);
-  let hi = a.carryLoss ? v128.load(acc, 16) : f64x2.splat(0);
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    const carry = n == 0 && a.carrySample != 0;
+    lo = carry ? v128.load(acc) : f64x2.splat(0);
+    hi = carry ? v128.load(acc, 16) : f64x2.splat(0);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const full = len >> 2;
@@ -151,8 +154,8 @@ export function focalSigmoid(args: usize): void {
         }
       }
     }
+    v128.store(acc, lo);
+    v128.store(acc, hi, 16);
+    store<f64>(a.out + (<usize>n << 3), (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
   }
-  v128.store(acc, lo);
-  v128.store(acc, hi, 16);
-  store<f64>(a.out, (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
 }

@@ -154,7 +154,7 @@ export function crossEntropyIndexWithRegion(args: usize): void {
   softmaxIndex(changetype<SoftmaxArgs>(args), false, true);
 }
 
-// `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 sum of the pixel losses.
+// `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 [N], each sample's sum of pixel losses.
 // @ts-ignore: decorator
 @inline function softmaxIndex(a: SoftmaxArgs, focal: bool, withRegion: bool): void {
   const x = a.x, labels = a.target, w = a.weight, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
@@ -171,11 +171,12 @@ export function crossEntropyIndexWithRegion(args: usize): void {
   const vwSum = f32x4.splat(wSum);
   const smooth = !focal && smoothing != 0;
   const vscale = f32x4.splat(scale);
-  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   const sq = a.squared != 0;
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    if (stats && !(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
+    const fresh = !(n == 0 && a.carrySample);
+    if (fresh) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+    if (stats && fresh) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const xt = x + sample + <usize>i0 * ps;
@@ -187,6 +188,7 @@ export function crossEntropyIndexWithRegion(args: usize): void {
         indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal, gamma, vscale, grad, losses, tmp, stats, sq);
       }
     }
+    store<f64>(out + (<usize>n << 3), combineAt(tmp + LOSS_ACC * SLOT));
     if (!stats) continue;
     for (let c = 0; c < C; c++) {
       const o = stats + ((<usize>n * <usize>C + <usize>c) * 24);
@@ -196,7 +198,6 @@ export function crossEntropyIndexWithRegion(args: usize): void {
       store<f64>(o, combineAt(acc + 64), 16);
     }
   }
-  store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));
 }
 
 // Pass B of a dense target for group g of class c.
@@ -286,9 +287,9 @@ export function crossEntropyDense(args: usize): void {
   const epsC = f32x4.splat(smoothing / <f32>C);
   const smooth = smoothing != 0;
   const vscale = f32x4.splat(a.scale);
-  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    if (!(n == 0 && a.carrySample)) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const at = sample + <usize>i0 * ps;
@@ -296,6 +297,6 @@ export function crossEntropyDense(args: usize): void {
       if (nhwc) denseTile(x + at, y + at, grad + at, ot, cs, ps, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
       else denseTile(x + at, y + at, grad + at, ot, cs, 4, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
     }
+    store<f64>(a.out + (<usize>n << 3), combineAt(tmp + LOSS_ACC * SLOT));
   }
-  store<f64>(a.out, combineAt(tmp + LOSS_ACC * SLOT));
 }

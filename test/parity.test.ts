@@ -1,6 +1,6 @@
 // wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN).
-import { describe, expect, it } from 'vitest';
-import type { Segloss } from '../src/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { init, type Segloss } from '../src/index.js';
 import { backends, elementwise, firstBitDifference, labels, logits, rng } from './helpers.js';
 
 interface Geometry {
@@ -103,6 +103,40 @@ describe('wasm and TypeScript give the same bits', async () => {
       expect(firstBitDifference(outs[0], outs[1])).toBe(-1);
     }
   });
+});
+
+describe.each([2, 3, 8])('%i threads give the bits of TypeScript (copying and zero-copy inputs)', async (threads) => {
+  const js = await backends.js;
+  const seg = await init({ threads });
+  afterAll(() => seg.dispose());
+  it('runs a pool', () => expect(seg.threads).toBe(threads));
+  for (const g of geometries) {
+    describe(g.name, () => {
+      const rand = rng(g.C * 1000 + g.N);
+      const P = g.S.reduce((a, b) => a * b, 1);
+      const x = logits(rand, g.N * g.C * P);
+      x[0] = 40;
+      if (x.length > 2) x[2] = -40;
+      for (const [name, call] of cases(g, rand)) {
+        for (const layout of ['NCHW', 'NHWC'] as const) {
+          it(`${name} ${layout}`, () => {
+            const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
+            const b = call(js, x, shape, layout);
+            const a = call(seg, x, shape, layout);
+            expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
+            expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
+            if ('terms' in a) expect(a.terms).toEqual((b as typeof a).terms);
+            const zx = seg.alloc(Float32Array, x.length);
+            zx.view.set(x);
+            const z = call(seg, zx as unknown as Float32Array, shape, layout);
+            expect(firstBitDifference(z.loss as number, b.loss as number)).toBe(-1);
+            expect(firstBitDifference(z.grad!, b.grad!)).toBe(-1);
+            zx.free();
+          });
+        }
+      }
+    });
+  }
 });
 
 describe('wasm and TypeScript give the same confusion counts', async () => {

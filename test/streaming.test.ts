@@ -1,7 +1,8 @@
-// The copying path streams a batch through a window of the backend's memory, carrying the kernels' lane
-// sums from one window to the next. Whatever the window's size, the bits are those of one pass: here
-// the smallest window (one tile of 128 pixels) against one window holding the whole batch.
-import { describe, expect, it } from 'vitest';
+// The copying path streams a batch through a window of the backend's memory, carrying a sample's lane
+// sums from one window to the next. Whatever the window's size and the thread count, the bits are those
+// of one pass on one thread: here the smallest window (one tile of 128 pixels) and one window holding the
+// whole batch, on 1, 2, 3 and 8 threads, against one window on one thread.
+import { afterAll, describe, expect, it } from 'vitest';
 import { init, type Segloss } from '../src/index.js';
 import { firstBitDifference, labels, logits, oneHot, rng } from './helpers.js';
 
@@ -44,11 +45,16 @@ function calls(N: number, C: number, P: number, rand: () => number): [string, Ca
   return list;
 }
 
-describe.each(['wasm', 'js'] as const)('%s: streaming through a window gives the bits of one pass', async (backend) => {
+describe.each([
+  ['wasm', 1], ['js', 1], ['wasm', 2], ['wasm', 3], ['wasm', 8],
+] as const)('%s, %i threads: streaming through a window gives the bits of one pass on one thread', async (backend, threads) => {
   const whole = await init({ backend });
   whole.host.windowBytes = 2 ** 31; // the whole batch in one window
-  const tiny = await init({ backend });
+  const tiny = await init({ backend, threads });
   tiny.host.windowBytes = 1; // one tile per window
+  const wholeThreads = await init({ backend, threads });
+  wholeThreads.host.windowBytes = 2 ** 31;
+  afterAll(() => [tiny, wholeThreads].forEach((s) => s.dispose()));
   for (const { N, C, S } of geometries) {
     const P = S.reduce((a, b) => a * b, 1);
     const rand = rng(N * 100 + C);
@@ -58,10 +64,12 @@ describe.each(['wasm', 'js'] as const)('%s: streaming through a window gives the
         it(`${name}, [${N}, ${C}, ${S}] ${layout}`, () => {
           const shape = layout === 'NCHW' ? [N, C, ...S] : [N, ...S, C];
           const a = call(whole, x, shape, layout);
-          const b = call(tiny, x, shape, layout);
-          expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
-          if (a.grad) expect(firstBitDifference(a.grad, b.grad!)).toBe(-1);
-          expect(a.terms).toEqual(b.terms);
+          for (const seg of [tiny, wholeThreads]) {
+            const b = call(seg, x, shape, layout);
+            expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
+            if (a.grad) expect(firstBitDifference(a.grad, b.grad!)).toBe(-1);
+            expect(a.terms).toEqual(b.terms);
+          }
         });
       }
     }

@@ -16,8 +16,9 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const beta = fr(1 - alpha);
-  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
   for (let n = 0; n < N; n++) {
+    sums.start(n, a.carrySample);
     for (let t0 = 0; t0 < P; t0 += TILE) {
       const end = Math.min(P, t0 + TILE);
       for (let c = 0; c < C; c++) {
@@ -79,6 +80,6 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
         }
       }
     }
+    heap.views().f64[(out >>> 3) + n] = sums.total();
   }
-  heap.views().f64[out >>> 3] = sums.total();
 }

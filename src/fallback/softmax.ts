@@ -25,8 +25,9 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
   let wSum = 0;
   for (let c = 0; c < C; c++) wSum = fr(wSum + f32[w0 + c]);
   const smooth = !focal && smoothing !== 0;
-  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
   for (let n = 0; n < N; n++) {
+    sums.start(n, a.carrySample);
     if (stats && !(n === 0 && a.carrySample)) region.fill(0);
     for (let i = 0; i < P; i++) {
       const xi = (x >>> 2) + n * C * P + i * ps;
@@ -108,9 +109,9 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
         f32[at] = valid ? g : 0;
       }
     }
+    f64[(out >>> 3) + n] = sums.total();
     if (stats) writeStats(f64, stats, region, n, C);
   }
-  f64[out >>> 3] = sums.total();
 }
 
 function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
@@ -122,8 +123,9 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
   const keep = fr(1 - smoothing);
   const epsC = fr(smoothing / C);
   const smooth = smoothing !== 0;
-  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
   for (let n = 0; n < N; n++) {
+    sums.start(n, a.carrySample);
     for (let i = 0; i < P; i++) {
       const e0 = n * C * P + i * ps;
       const xi = (x >>> 2) + e0;
@@ -158,6 +160,6 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
         f32[at] = fr(fr(f32[at] * q) - fr(wy * scale));
       }
     }
+    heap.views().f64[(out >>> 3) + n] = sums.total();
   }
-  heap.views().f64[out >>> 3] = sums.total();
 }

@@ -125,7 +125,7 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   const cs = ce.settings as { reduction: 'mean' | 'sum'; weight?: Float32Array; ignoreIndex: number; labelSmoothing: number };
   const r = region.settings as unknown as RegionOptionSettings;
   const settings = regionSettings(region.def.name as 'dice', r);
-  const sums = call.zeros(32);
+  const sums = call.lossSums();
   const weight = call.putF32(cs.weight ?? new Float32Array(C).fill(1));
   // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
   const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight).weightSum;
@@ -136,9 +136,9 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   call.pass({ labels: true, grad }, (w) =>
     call.kernel('crossEntropyIndexWithRegion', {
       ...w, target: w.labels, weight, C, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
-      scale, losses: 0, out: sums, stats: stats + w.n * C * 24, squared,
+      scale, losses: 0, out: sums + 8 * w.n, stats: stats + w.n * C * 24, squared,
     }));
-  const sum = call.f64(sums, 1)[0];
+  const sum = call.sumOf(sums);
   const ceLoss = cs.reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
   const done = finishRegion(call.f64(stats, N * C * 3), N, C, settings);
   const coefA = call.putF32(done.coefA);

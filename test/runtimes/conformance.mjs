@@ -84,22 +84,27 @@ export async function runConformance(segloss, cases) {
 
 /**
  * What every runtime reports: the backend `init()` picks by default, the fixture census, and the suite
- * on `init({ backend: 'wasm' })` and `init({ backend: 'js' })`. `options` go to every init (e.g. `{ wasm }`).
+ * on `init({ backend: 'wasm' })`, `init({ backend: 'js' })` and `init({ backend: 'wasm', threads: 2 })`
+ * (with the threads it got). `options` go to every init (e.g. `{ wasm }`).
  */
 export async function runBackends(init, cases, options = {}) {
   const auto = await init(options);
   const results = [];
-  for (const backend of ['wasm', 'js']) {
+  for (const [backend, threads] of [['wasm', 1], ['js', 1], ['wasm', 2]]) {
     let seg;
     try {
-      seg = await init({ ...options, backend });
+      seg = await init({ ...options, backend, threads });
     } catch (e) {
       const why = String(e && e.stack ? e.stack : e);
-      results.push({ backend: null, requested: backend, passed: 0, failed: cases.length, failures: [{ name: '(init)', why }] });
+      results.push({ backend: null, requested: backend, threadsRequested: threads, passed: 0, failed: cases.length, failures: [{ name: '(init)', why }] });
       continue;
     }
-    const result = await runConformance(seg, cases);
-    results.push({ ...result, requested: backend });
+    try {
+      const result = await runConformance(seg, cases);
+      results.push({ ...result, requested: backend, threadsRequested: threads, threads: seg.threads });
+    } finally {
+      seg.dispose();
+    }
   }
   const fns = [...new Set(cases.map((c) => c.fn))];
   return { auto: auto.backend, cases: cases.length, fns, results };
