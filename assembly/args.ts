@@ -1,10 +1,11 @@
 // The kernels' argument blocks, read in place: each export takes a pointer to one of these, written
 // by TypeScript (src/abi.ts declares the same fields in the same order; test/abi.test.ts compares).
 // Every field is 4 bytes: usize pointers, i32, f32.
-// Streaming (the copying path runs a batch through windows): carryLoss keeps the loss's lane sums of the
-// previous call instead of starting from 0; carrySample says the first sample continues the previous
-// call's sample, so its per-class sums are kept too. The sums then see every pixel in the same order
-// as one call over the whole batch, and give the same bits.
+// Sums are per sample: the loss kernels write each sample's sum to out[n] (f64), which TypeScript adds
+// in sample order; region kernels write each sample's statistics. So a batch can be split between
+// calls (windows, threads) on sample boundaries with the same bits. Streaming a sample through several
+// windows: carrySample says the first sample continues the previous call's sample, so its lane sums
+// (loss and per-class) are kept instead of starting from 0, and see its pixels in one call's order.
 
 @unmanaged export class LabelArgs {
   labels: usize; count: i32; limit: i32; ignore: i32; hasIgnore: i32; weight: usize; out: usize; carry: i32;
@@ -13,19 +14,20 @@
 @unmanaged export class SoftmaxArgs {
   x: usize; target: usize; weight: usize; N: i32; C: i32; P: i32; nhwc: i32;
   ignore: i32; smoothing: f32; gamma: f32; scale: f32;
-  grad: usize; losses: usize; out: usize; tmp: usize; stats: usize; squared: i32; carryLoss: i32; carrySample: i32;
+  grad: usize; losses: usize; out: usize; tmp: usize; stats: usize; squared: i32; carrySample: i32;
 }
 
 @unmanaged export class SigmoidArgs {
   x: usize; labels: usize; y: usize; posWeight: usize; weight: usize; N: i32; C: i32; P: i32; nhwc: i32;
   labelOffset: i32; ignore: i32; gamma: f32; alpha: f32; scale: f32;
-  grad: usize; losses: usize; out: usize; tmp: usize; carryLoss: i32;
+  grad: usize; losses: usize; out: usize; tmp: usize; carrySample: i32;
 }
 
 @unmanaged export class RegionArgs {
   x: usize; labels: usize; y: usize; N: i32; C: i32; P: i32; nhwc: i32;
   labelOffset: i32; ignore: i32; squared: i32;
   grad: usize; stats: usize; coefA: usize; coefB: usize; tmp: usize; prior: f32; factor: f32; carrySample: i32;
+  weight: usize; smoothing: f32; scale: f32;
 }
 
 @unmanaged export class ElementwiseArgs {

@@ -112,7 +112,9 @@ export const CLASS_SUMS: usize = SLOTS * SLOT;
   }
 }
 
-// Pass A: the max over classes of each pixel of the tile.
+// Pass A: the max over classes of each pixel of the tile, as m = m < x ? x : m (pmax: one instruction,
+// where wasm's max takes several to order NaN and signed zeros). A NaN logit after the first class is
+// passed over, but its own exp is NaN and makes every p of the pixel NaN all the same.
 // @ts-ignore: decorator
 @inline export function tileMax(xt: usize, cs: usize, ps: usize, len: i32, C: i32, tmp: usize): void {
   const full = len >> 2;
@@ -123,11 +125,11 @@ export const CLASS_SUMS: usize = SLOTS * SLOT;
     const row = xt + <usize>c * cs;
     for (let g = 0; g < full; g++) {
       const at = tmp + (<usize>g << 4);
-      v128.store(at, f32x4.max(v128.load(at), load4(row + <usize>g * 4 * ps, ps, 4)));
+      v128.store(at, f32x4.pmax(v128.load(at), load4(row + <usize>g * 4 * ps, ps, 4)));
     }
     if (k) {
       const at = tmp + (<usize>full << 4);
-      v128.store(at, f32x4.max(v128.load(at), load4(row + <usize>full * 4 * ps, ps, k)));
+      v128.store(at, f32x4.pmax(v128.load(at), load4(row + <usize>full * 4 * ps, ps, k)));
     }
   }
 }

@@ -84,6 +84,33 @@ const NAN = f32x4.splat(NaN);
   return v128.bitselect(r, NAN, f32x4.ge(x, ZERO)); // x < 0 and NaN give NaN
 }
 
+// log for u in [1, 2] (1 + e for e in [0, 1]): log4's arithmetic without its special cases (no subnormal,
+// zero, infinite or negative u reaches it), so the same bits as log4 on [1, 2]. A NaN u gives a
+// finite garbage value: callers add a term that is NaN then (log1pWith).
+// @ts-ignore: decorator
+@inline export function log12(u: v128): v128 {
+  const ix = i32x4.add(u, LOG_SHIFT);
+  const dk = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(0x7f)));
+  const f = f32x4.sub(i32x4.add(v128.and(ix, MANTISSA), SQRT_HALF_BITS), ONE);
+  const s = f32x4.div(f, f32x4.add(TWO, f));
+  const z = f32x4.mul(s, s);
+  const w = f32x4.mul(z, z);
+  const t1 = f32x4.mul(w, f32x4.add(LG2, f32x4.mul(w, LG4)));
+  const t2 = f32x4.mul(z, f32x4.add(LG1, f32x4.mul(w, LG3)));
+  const hfsq = f32x4.mul(f32x4.mul(HALF, f), f);
+  let r = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1))), f32x4.mul(dk, LOG_LN2_LO));
+  return f32x4.add(f32x4.add(f32x4.sub(r, hfsq), f), f32x4.mul(dk, LOG_LN2_HI));
+}
+
+// log(1 + e) for e in [0, 1] given u = 1 + e (rounded) and r = 1 / u, which the sigmoid losses need
+// anyway: log(u) + (e - (u - 1)) * r, the correction of what the rounding of u lost (a multiply by r
+// where log1p4 divides by u: the correction is below half an ulp of u, so its own rounding is far
+// below the result's). A NaN e gives NaN through the correction.
+// @ts-ignore: decorator
+@inline export function log1pWith(e: v128, u: v128, r: v128): v128 {
+  return f32x4.add(log12(u), f32x4.mul(f32x4.sub(e, f32x4.sub(u, ONE)), r));
+}
+
 // log(1 + e) for e >= 0: with u = 1 + e rounded, log(u) + (e - (u - 1)) / u restores what the rounding lost.
 // @ts-ignore: decorator
 @inline export function log1p4(e: v128): v128 {

@@ -8,12 +8,13 @@
 // each an @inline body with the activation constant: regionStats{Softmax,Sigmoid,Probabilities},
 // regionGrad{Softmax,Sigmoid,Probabilities} and regionGradSharedSoftmax (combined with cross entropy).
 // Scratch (common.ts): the tile slots, C x 96 bytes of f64 accumulators at CLASS_SUMS, then C rows
-// holding the tile's probabilities (stats) or dL/dp (grad), then C rows of a recomputed softmax's exps.
+// holding the tile's probabilities (stats) or dL/dp (grad). Each logit's exp is taken once: the
+// statistics pass leaves p in the gradient buffer and the gradient pass reads it.
 import { exp4 } from './math';
 import { RegionArgs } from './args';
 import {
-  TILE, SLOT, laneMask, load4, store4, tileLabels, tileMax, accumulate, combineAt,
-  MAX, SUM, LABEL, VALID, DOT, CLASS_SUMS,
+  TILE, SLOT, laneMask, load4, store4, gather4, tileLabels, tileMax, accumulate, combineAt,
+  MAX, SUM, LABEL, VALID, DOT, Q, QT, CLASS_SUMS,
 } from './common';
 
 const ZERO = f32x4.splat(0);
@@ -64,7 +65,7 @@ const PROBABILITIES = 2;
 // @ts-ignore: decorator
 @inline function statsTile(
   xt: usize, yt: usize, pt: usize, lt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
-  labels: usize, labelOffset: i32, ignore: i32, squared: bool, probs: usize, tmp: usize,
+  labels: usize, labelOffset: i32, ignore: i32, squared: bool, probs: usize, tmp: usize, index: bool,
 ): void {
   const groups = (len + 3) >> 2;
   if (labels) tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
@@ -85,6 +86,10 @@ const PROBABILITIES = 2;
   for (let c = 0; c < C; c++) {
     const r = tmp + rows(C) + <usize>c * SLOT;
     const a = tmp + CLASS_SUMS + <usize>c * 96;
+    // the lane sums of (I, Sp, Sg), held in locals along the row (lanes 0-1, 2-3 of each); an index
+    // target adds only Sp here, and I and Sg pixel by pixel below
+    let i0 = v128.load(a), i1 = v128.load(a, 16), s0 = v128.load(a, 32), s1 = v128.load(a, 48);
+    let g0 = v128.load(a, 64), g1 = v128.load(a, 80);
     for (let g = 0; g < groups; g++) {
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
@@ -96,8 +101,48 @@ const PROBABILITIES = 2;
         else store4(pt + at, ps, k, p);
       }
       const valid = v128.load(tmp + VALID * SLOT + o);
-      addStats(a, v128.and(p, valid), targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid), squared);
+      const pv = v128.and(p, valid);
+      const sv = squared ? f32x4.mul(pv, pv) : pv;
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(sv));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(sv, sv, 2, 3, 2, 3)));
+      if (index) {
+        if (activation == 0 && !probs) v128.store(r + o, p); // for scatterStats
+        continue;
+      }
+      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
+      const iv = f32x4.mul(pv, gv);
+      const qv = squared ? f32x4.mul(gv, gv) : gv;
+      i0 = f64x2.add(i0, f64x2.promote_low_f32x4(iv));
+      i1 = f64x2.add(i1, f64x2.promote_low_f32x4(v128.shuffle<f32>(iv, iv, 2, 3, 2, 3)));
+      g0 = f64x2.add(g0, f64x2.promote_low_f32x4(qv));
+      g1 = f64x2.add(g1, f64x2.promote_low_f32x4(v128.shuffle<f32>(qv, qv, 2, 3, 2, 3)));
     }
+    v128.store(a, s0, 32); v128.store(a, s1, 48);
+    if (!index) {
+      v128.store(a, i0); v128.store(a, i1, 16);
+      v128.store(a, g0, 64); v128.store(a, g1, 80);
+    }
+  }
+  if (index) {
+    if (probs) scatterStats(pt, cs, ps, len, C, labelOffset, tmp);
+    else scatterStats(tmp + rows(C), SLOT, 4, len, C, labelOffset, tmp);
+  }
+}
+
+// I and Sg of an index target, pixel by pixel: g is 1 for the pixel's class c = t - labelOffset (when in
+// range) and 0 elsewhere, so of all the terms p g and g (or g^2) only I_c += p_c and Sg_c += 1 are
+// not +0; adding them alone, into pixel i's lane i & 3, gives the bits of adding every term. p_c of
+// pixel i is read at rowsAt + c * cs + i * ps (bytes).
+// @ts-ignore: decorator
+@inline export function scatterStats(rowsAt: usize, cs: usize, ps: usize, len: i32, C: i32, labelOffset: i32, tmp: usize): void {
+  for (let i = 0; i < len; i++) {
+    if (!load<i32>(tmp + VALID * SLOT + (<usize>i << 2))) continue;
+    const c = load<i32>(tmp + LABEL * SLOT + (<usize>i << 2)) - labelOffset;
+    if (<u32>c >= <u32>C) continue;
+    const p = load<f32>(rowsAt + <usize>c * cs + <usize>i * ps);
+    const a = tmp + CLASS_SUMS + <usize>c * 96 + (<usize>(i & 3) << 3);
+    store<f64>(a, load<f64>(a) + <f64>p);
+    store<f64>(a + 64, load<f64>(a + 64) + 1.0);
   }
 }
 
@@ -137,8 +182,13 @@ export function regionStatsProbabilities(args: usize): void {
       const len = min(TILE, P - i0);
       const at = sample + <usize>i0 * ps;
       const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
-      if (nhwc) statsTile(x + at, y + at, probs + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, probs, tmp);
-      else statsTile(x + at, y + at, probs + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, probs, tmp);
+      if (labels) {
+        if (nhwc) statsTile(x + at, y + at, probs + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, probs, tmp, true);
+        else statsTile(x + at, y + at, probs + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, probs, tmp, true);
+      } else {
+        if (nhwc) statsTile(x + at, y + at, probs + at, lt, cs, ps, len, C, activation, 0, labelOffset, ignore, squared != 0, probs, tmp, false);
+        else statsTile(x + at, y + at, probs + at, lt, cs, 4, len, C, activation, 0, labelOffset, ignore, squared != 0, probs, tmp, false);
+      }
     }
     for (let c = 0; c < C; c++) {
       const o = out + ((<usize>n * <usize>C + <usize>c) * 24);
@@ -156,34 +206,35 @@ export function regionStatsProbabilities(args: usize): void {
   return f32x4.add(f32x4.mul(a, g), squared ? f32x4.mul(b, f32x4.add(p, p)) : b);
 }
 
-// The gradient of one tile. Probabilities come from the gradient buffer (regionStats left them
-// there), or, with `logits`, from a softmax recomputed here; then the result is added to what the
-// buffer holds as (0 + prior * held) + factor * dL/dx, which is how combined sums its terms.
+// The gradient of one tile, from the probabilities regionStats (or, with `ce`, the shared-softmax cross
+// entropy) left in the gradient buffer. With `ce` the buffer becomes (0 + prior * g_ce) + factor * dL/dx,
+// g_ce being the cross-entropy gradient with the operations of softmax.ts's pass D, which is how
+// combined sums its terms: the same bits as the two losses run apart.
 // @ts-ignore: decorator
 @inline function gradTile(
-  gt: usize, yt: usize, lt: usize, xt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
+  gt: usize, yt: usize, lt: usize, cs: usize, ps: usize, len: i32, C: i32, activation: i32,
   labels: usize, labelOffset: i32, ignore: i32, squared: bool, an: usize, bn: usize, tmp: usize,
-  logits: usize, prior: v128, factor: v128,
+  ce: bool, w: usize, keep: v128, epsC: v128, wSum: v128, smooth: bool, scale: v128, prior: v128, factor: v128,
 ): void {
   const groups = (len + 3) >> 2;
   if (labels) tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
   else for (let g = 0; g < groups; g++) v128.store(tmp + VALID * SLOT + (<usize>g << 4), laneMask(len - (g << 2)));
-  const probs = tmp + rows(C) + <usize>C * SLOT; // the recomputed softmax's exps
-  if (logits) {
-    tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
-    memory.fill(tmp + SUM * SLOT, 0, SLOT);
-    for (let c = 0; c < C; c++) {
-      const row = xt + <usize>c * cs;
-      const r = probs + <usize>c * SLOT;
-      for (let g = 0; g < groups; g++) {
-        const k = min(4, len - (g << 2));
-        if (k == 4) activateGroup(row + <usize>g * 4 * ps, ps, 4, 0, tmp, r, <usize>g << 4);
-        else activateGroup(row + <usize>g * 4 * ps, ps, k, 0, tmp, r, <usize>g << 4);
-      }
+  if (ce) {
+    // the cross entropy's per-pixel coefficients, as softmax.ts's pass C computes them
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const wt = gather4(w, v128.load(tmp + LABEL * SLOT + o));
+      const coefT = f32x4.mul(keep, wt);
+      const coef = smooth ? f32x4.add(coefT, f32x4.mul(epsC, wSum)) : coefT;
+      v128.store(tmp + Q * SLOT + o, f32x4.mul(coef, scale));
+      v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
     }
-    invertSums(tmp, groups);
   }
   memory.fill(tmp + DOT * SLOT, 0, SLOT);
+  if (activation == 0 && !squared) {
+    softmaxUnsquaredTile(gt, yt, cs, ps, len, C, labels, labelOffset, an, bn, tmp, ce, w, epsC, smooth, scale, prior, factor);
+    return;
+  }
   for (let c = 0; c < C; c++) {
     const a = f32x4.splat(load<f32>(an + (<usize>c << 2)));
     const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
@@ -192,9 +243,7 @@ export function regionStatsProbabilities(args: usize): void {
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
       const at = <usize>c * cs + <usize>g * 4 * ps;
-      const p = logits
-        ? f32x4.mul(v128.load(probs + <usize>c * SLOT + o), v128.load(tmp + SUM * SLOT + o))
-        : k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
+      const p = k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
       const valid = v128.load(tmp + VALID * SLOT + o);
       const u = lossSlope(p, targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid), a, b, squared);
       if (activation == 0) {
@@ -208,18 +257,178 @@ export function regionStatsProbabilities(args: usize): void {
     }
   }
   if (activation != 0) return;
+  const qW = f32x4.mul(epsC, scale);
   for (let c = 0; c < C; c++) {
     const r = tmp + rows(C) + <usize>c * SLOT;
+    const wqW = ce ? f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW) : ZERO;
     for (let g = 0; g < groups; g++) {
       const o = <usize>g << 4;
       const k = min(4, len - (g << 2));
       const at = gt + <usize>c * cs + <usize>g * 4 * ps;
-      const held = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
-      const p = logits ? f32x4.mul(v128.load(probs + <usize>c * SLOT + o), v128.load(tmp + SUM * SLOT + o)) : held;
-      let d = v128.and(f32x4.mul(p, f32x4.sub(v128.load(r + o), v128.load(tmp + DOT * SLOT + o))), v128.load(tmp + VALID * SLOT + o));
-      if (logits) d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, held)), f32x4.mul(factor, d));
+      const p = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
+      const valid = v128.load(tmp + VALID * SLOT + o);
+      let d = v128.and(f32x4.mul(p, f32x4.sub(v128.load(r + o), v128.load(tmp + DOT * SLOT + o))), valid);
+      if (ce) {
+        const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
+        let gce = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
+        if (smooth) gce = f32x4.sub(gce, wqW);
+        gce = v128.and(gce, valid);
+        d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, gce)), f32x4.mul(factor, d));
+      }
       if (k == 4) store4(at, ps, 4, d);
       else store4(at, ps, k, d);
+    }
+  }
+}
+
+// gradTileIndexSoftmax's order for any target (a dense one here; DOT zeroed, Q and QT set with `ce`):
+//   dot = 0, then dot += a_c g_c p_c for the c with g_c != 0, then dot += b_c p_c for c = 0..C-1;
+//   d_c = p_c (b_c - dot), then d_c += p_c (a_c g_c) where g_c != 0.
+// A one-hot target thus gives the bits of its index map.
+// @ts-ignore: decorator
+@inline function softmaxUnsquaredTile(
+  gt: usize, yt: usize, cs: usize, ps: usize, len: i32, C: i32, labels: usize, labelOffset: i32,
+  an: usize, bn: usize, tmp: usize, ce: bool, w: usize, epsC: v128, smooth: bool, scale: v128, prior: v128, factor: v128,
+): void {
+  const groups = (len + 3) >> 2;
+  for (let c = 0; c < C; c++) {
+    const a = f32x4.splat(load<f32>(an + (<usize>c << 2)));
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const k = min(4, len - (g << 2));
+      const at = <usize>c * cs + <usize>g * 4 * ps;
+      const p = k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
+      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, v128.load(tmp + VALID * SLOT + o));
+      const dot = v128.load(tmp + DOT * SLOT + o);
+      const term = f32x4.mul(f32x4.mul(a, gv), p);
+      v128.store(tmp + DOT * SLOT + o, v128.bitselect(f32x4.add(dot, term), dot, f32x4.ne(gv, ZERO)));
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const k = min(4, len - (g << 2));
+      const at = gt + <usize>c * cs + <usize>g * 4 * ps;
+      const p = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
+      v128.store(tmp + DOT * SLOT + o, f32x4.add(v128.load(tmp + DOT * SLOT + o), f32x4.mul(b, p)));
+    }
+  }
+  const qW = f32x4.mul(epsC, scale);
+  for (let c = 0; c < C; c++) {
+    const a = f32x4.splat(load<f32>(an + (<usize>c << 2)));
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    const wqW = ce ? f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW) : ZERO;
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const k = min(4, len - (g << 2));
+      const at = <usize>c * cs + <usize>g * 4 * ps;
+      const p = k == 4 ? load4(gt + at, ps, 4) : load4(gt + at, ps, k);
+      const valid = v128.load(tmp + VALID * SLOT + o);
+      const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
+      let d = v128.and(f32x4.mul(p, f32x4.sub(b, v128.load(tmp + DOT * SLOT + o))), valid);
+      d = v128.bitselect(f32x4.add(d, f32x4.mul(p, f32x4.mul(a, gv))), d, f32x4.ne(gv, ZERO));
+      if (ce) {
+        const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
+        let gce = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
+        if (smooth) gce = f32x4.sub(gce, wqW);
+        gce = v128.and(gce, valid);
+        d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, gce)), f32x4.mul(factor, d));
+      }
+      if (k == 4) store4(gt + at, ps, 4, d);
+      else store4(gt + at, ps, k, d);
+    }
+  }
+}
+
+// The gradient of one tile of a softmax over an index target, unsquared (u_c = b_c + [c == t] a_t):
+//   dot = 0 + a_t p_t, then dot += b_c p_c for c = 0..C-1;  d_c = p_c (b_c - dot), then d_t += p_t a_t;
+// masked pixels get 0. With `ce`, as in gradTile.
+// @ts-ignore: decorator
+@inline function gradTileIndexSoftmax(
+  gt: usize, lt: usize, cs: usize, ps: usize, len: i32, C: i32, ignore: i32, an: usize, bn: usize, tmp: usize,
+  ce: bool, w: usize, keep: v128, epsC: v128, wSum: v128, smooth: bool, scale: v128, prior: v128, factor: v128,
+): void {
+  const groups = (len + 3) >> 2;
+  const full = len >> 2;
+  const k = len & 3;
+  tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
+  // per pixel: p_t (MAX slot) and dot = a_t p_t (DOT slot); 0 for masked pixels
+  for (let i = 0; i < groups << 2; i++) {
+    const o = <usize>i << 2;
+    let pt: f32 = 0;
+    let dot: f32 = 0;
+    if (i < len && load<i32>(tmp + VALID * SLOT + o)) {
+      const t = load<i32>(tmp + LABEL * SLOT + o);
+      pt = load<f32>(gt + <usize>t * cs + <usize>i * ps);
+      dot = <f32>0 + load<f32>(an + (<usize>t << 2)) * pt; // from 0, as softmaxUnsquaredTile adds it
+    }
+    store<f32>(tmp + MAX * SLOT + o, pt);
+    store<f32>(tmp + DOT * SLOT + o, dot);
+  }
+  for (let c = 0; c < C; c++) {
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    const row = gt + <usize>c * cs;
+    for (let g = 0; g < full; g++) {
+      const o = <usize>g << 4;
+      v128.store(tmp + DOT * SLOT + o, f32x4.add(v128.load(tmp + DOT * SLOT + o), f32x4.mul(b, load4(row + <usize>g * 4 * ps, ps, 4))));
+    }
+    if (k) {
+      const o = <usize>full << 4;
+      v128.store(tmp + DOT * SLOT + o, f32x4.add(v128.load(tmp + DOT * SLOT + o), f32x4.mul(b, load4(row + <usize>full * 4 * ps, ps, k))));
+    }
+  }
+  // d (without its target term) into the grad, or with `ce` into the row scratch
+  const dRows = tmp + rows(C);
+  for (let c = 0; c < C; c++) {
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    const row = gt + <usize>c * cs;
+    for (let g = 0; g < full; g++) {
+      const o = <usize>g << 4;
+      const d = v128.and(f32x4.mul(load4(row + <usize>g * 4 * ps, ps, 4), f32x4.sub(b, v128.load(tmp + DOT * SLOT + o))), v128.load(tmp + VALID * SLOT + o));
+      if (ce) v128.store(dRows + <usize>c * SLOT + o, d);
+      else store4(row + <usize>g * 4 * ps, ps, 4, d);
+    }
+    if (k) {
+      const o = <usize>full << 4;
+      const d = v128.and(f32x4.mul(load4(row + <usize>full * 4 * ps, ps, k), f32x4.sub(b, v128.load(tmp + DOT * SLOT + o))), v128.load(tmp + VALID * SLOT + o));
+      if (ce) v128.store(dRows + <usize>c * SLOT + o, d);
+      else store4(row + <usize>full * 4 * ps, ps, k, d);
+    }
+  }
+  // the target term d_t += p_t a_t
+  for (let i = 0; i < len; i++) {
+    const o = <usize>i << 2;
+    if (!load<i32>(tmp + VALID * SLOT + o)) continue;
+    const t = load<i32>(tmp + LABEL * SLOT + o);
+    const at = ce ? dRows + <usize>t * SLOT + o : gt + <usize>t * cs + <usize>i * ps;
+    store<f32>(at, load<f32>(at) + load<f32>(tmp + MAX * SLOT + o) * load<f32>(an + (<usize>t << 2)));
+  }
+  if (!ce) return;
+  // (0 + prior * g_ce) + factor * d, g_ce as softmax.ts's pass D computes it
+  for (let g = 0; g < groups; g++) {
+    const o = <usize>g << 4;
+    const wt = gather4(w, v128.load(tmp + LABEL * SLOT + o));
+    const coefT = f32x4.mul(keep, wt);
+    const coef = smooth ? f32x4.add(coefT, f32x4.mul(epsC, wSum)) : coefT;
+    v128.store(tmp + Q * SLOT + o, f32x4.mul(coef, scale));
+    v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
+  }
+  const qW = f32x4.mul(epsC, scale);
+  for (let c = 0; c < C; c++) {
+    const wqW = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW);
+    for (let g = 0; g < groups; g++) {
+      const o = <usize>g << 4;
+      const kk = min(4, len - (g << 2));
+      const at = gt + <usize>c * cs + <usize>g * 4 * ps;
+      const p = kk == 4 ? load4(at, ps, 4) : load4(at, ps, kk);
+      const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
+      let gce = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
+      if (smooth) gce = f32x4.sub(gce, wqW);
+      gce = v128.and(gce, v128.load(tmp + VALID * SLOT + o));
+      const d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, gce)), f32x4.mul(factor, v128.load(dRows + <usize>c * SLOT + o)));
+      if (kk == 4) store4(at, ps, 4, d);
+      else store4(at, ps, kk, d);
     }
   }
 }
@@ -238,22 +447,30 @@ export function regionGradProbabilities(args: usize): void {
   regionGrad(changetype<RegionArgs>(args), PROBABILITIES, false);
 }
 
-// Combined with cross entropy: grad holds the cross-entropy gradient instead; the softmax is
-// recomputed from the logits x and grad becomes (0 + prior * grad) + factor * dL/dx.
+// Combined with cross entropy (index target, softmax): grad holds the probabilities that
+// crossEntropyIndexWithRegion left there; weight, smoothing and scale are the cross entropy's, ignore its
+// ignore index. grad becomes (0 + prior * g_ce) + factor * dL/dx.
 export function regionGradSharedSoftmax(args: usize): void {
   regionGrad(changetype<RegionArgs>(args), SOFTMAX, true);
 }
 
 // @ts-ignore: decorator
-@inline function regionGrad(a: RegionArgs, activation: i32, shared: bool): void {
+@inline function regionGrad(a: RegionArgs, activation: i32, ce: bool): void {
   const grad = a.grad, labels = a.labels, y = a.y, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
   const labelOffset = a.labelOffset, ignore = a.ignore, squared = a.squared;
-  const coefA = a.coefA, coefB = a.coefB, tmp = a.tmp, prior = a.prior, factor = a.factor;
-  const logits: usize = shared ? a.x : 0;
+  const coefA = a.coefA, coefB = a.coefB, tmp = a.tmp;
+  const w = a.weight, smoothing = a.smoothing;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
-  const vprior = f32x4.splat(prior);
-  const vfactor = f32x4.splat(factor);
+  const vprior = f32x4.splat(a.prior);
+  const vfactor = f32x4.splat(a.factor);
+  const vscale = f32x4.splat(a.scale);
+  let wSum: f32 = 0;
+  if (ce) for (let c = 0; c < C; c++) wSum += load<f32>(w + (<usize>c << 2));
+  const keep = f32x4.splat(1 - smoothing);
+  const epsC = f32x4.splat(smoothing / <f32>C);
+  const vwSum = f32x4.splat(wSum);
+  const smooth = ce && smoothing != 0;
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     const an = coefA + ((<usize>n * <usize>C) << 2);
@@ -262,8 +479,11 @@ export function regionGradSharedSoftmax(args: usize): void {
       const len = min(TILE, P - i0);
       const at = sample + <usize>i0 * ps;
       const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
-      if (nhwc) gradTile(grad + at, y + at, lt, logits + at, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, logits, vprior, vfactor);
-      else gradTile(grad + at, y + at, lt, logits + at, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, logits, vprior, vfactor);
+      if (activation == 0 && labels && !squared) {
+        if (nhwc) gradTileIndexSoftmax(grad + at, lt, cs, ps, len, C, ignore, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
+        else gradTileIndexSoftmax(grad + at, lt, cs, 4, len, C, ignore, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
+      } else if (nhwc) gradTile(grad + at, y + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
+      else gradTile(grad + at, y + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
     }
   }
 }

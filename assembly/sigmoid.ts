@@ -2,20 +2,22 @@
 // with per-channel posWeight and weight) and sigmoid focal loss. Targets are dense (y) or an index map
 // (labels), where channel c of a pixel with label t has y = [t == c + labelOffset]: labelOffset is 1
 // for a single-channel binary map (y = [t == 1]) and 0 for a multi-label one-hot map.
-import { exp4, log4, log1p4, pow4 } from './math';
+import { exp4, log4, log1pWith, pow4 } from './math';
 import { SigmoidArgs } from './args';
 import { TILE, SLOT, LABEL, VALID, LOSS_ACC, laneMask, load4, store4, tileLabels } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
-const LOG_FLOOR = f32x4.splat(-100); // PyTorch clamps log p and log(1 - p) at -100 in binary_cross_entropy
+const LOG_FLOOR = f32x4.splat(-100);
+const SIGN = i32x4.splat(0x80000000);
+const ALL = i32x4.splat(-1); // PyTorch clamps log p and log(1 - p) at -100 in binary_cross_entropy
 
 // The loss and gradient of one group of k elements of channel c; the gradient is stored (scaled,
 // zero on masked lanes) and the masked loss returned.
 // @ts-ignore: decorator
 @inline function sigmoidGroup(
   xp: usize, yp: usize, gp: usize, lp: usize, ps: usize, k: i32, c: i32, valid: v128, t: v128,
-  labels: usize, labelOffset: i32, pw: v128, wc: v128, fromLogits: bool, focal: bool, gamma: f32, alpha: f32,
+  labels: bool, labelOffset: i32, pw: v128, wc: v128, fromLogits: bool, focal: bool, gamma: f32, alpha: f32,
   scale: v128, grad: usize, losses: usize,
 ): v128 {
   const xc = load4(xp, ps, k);
@@ -24,9 +26,12 @@ const LOG_FLOOR = f32x4.splat(-100); // PyTorch clamps log p and log(1 - p) at -
   let loss: v128;
   let g: v128;
   if (fromLogits) {
-    const e = exp4(f32x4.neg(f32x4.abs(xc))); // exp(-|x|) never overflows
-    const softplus = f32x4.add(log1p4(e), f32x4.max(f32x4.neg(xc), ZERO)); // -log sigmoid(x)
-    const r = f32x4.div(ONE, f32x4.add(ONE, e));
+    const e = exp4(v128.or(xc, SIGN)); // exp(-|x|) never overflows
+    const u = f32x4.add(ONE, e);
+    const r = f32x4.div(ONE, u);
+    // -log sigmoid(x) = log(1 + e) + max(-x, 0); pmax (one instruction, where max is several) keeps a
+    // NaN -x and may give -0 for +0, which the sum with log(1 + e) > 0 absorbs
+    const softplus = f32x4.add(log1pWith(e, u, r), f32x4.pmax(f32x4.neg(xc), ZERO));
     const positive = f32x4.ge(xc, ZERO);
     const p = v128.bitselect(r, f32x4.mul(e, r), positive); // sigmoid(x)
     if (focal) {
@@ -37,7 +42,7 @@ const LOG_FLOOR = f32x4.splat(-100); // PyTorch clamps log p and log(1 - p) at -
       let slope = ZERO; // d(1-p_t)^gamma / dx times ce
       if (gamma != 0) {
         const vgamma = f32x4.splat(gamma);
-        mod = pow4(rest, vgamma);
+        mod = gamma == 2 ? f32x4.mul(rest, rest) : pow4(rest, vgamma);
         slope = f32x4.mul(f32x4.mul(f32x4.mul(vgamma, f32x4.div(ce, rest)), mod), f32x4.mul(p, q));
         slope = f32x4.mul(slope, f32x4.sub(ONE, f32x4.add(yc, yc)));
         slope = v128.and(slope, f32x4.gt(rest, ZERO));
@@ -57,16 +62,18 @@ const LOG_FLOOR = f32x4.splat(-100); // PyTorch clamps log p and log(1 - p) at -
     const logP = log4(xc);
     const logQ = log4(q);
     const pwy = f32x4.mul(pw, yc);
-    loss = f32x4.add(f32x4.mul(pwy, f32x4.max(logP, LOG_FLOOR)), f32x4.mul(notY, f32x4.max(logQ, LOG_FLOOR)));
+    loss = f32x4.add(f32x4.mul(pwy, f32x4.pmax(logP, LOG_FLOOR)), f32x4.mul(notY, f32x4.pmax(logQ, LOG_FLOOR)));
     loss = f32x4.neg(f32x4.mul(wc, loss));
     // the derivative of the clamped loss: a clamped log contributes nothing
     const fromQ = v128.and(f32x4.div(notY, q), f32x4.gt(logQ, LOG_FLOOR));
     const fromP = v128.and(f32x4.div(pwy, xc), f32x4.gt(logP, LOG_FLOOR));
     g = f32x4.mul(wc, f32x4.sub(fromQ, fromP));
   }
-  loss = v128.and(loss, valid);
+  // a full group of a dense target has every lane valid: no mask
+  const masked = labels || k < 4;
+  if (masked) loss = v128.and(loss, valid);
   if (losses) store4(lp, ps, k, loss);
-  if (grad) store4(gp, ps, k, v128.and(f32x4.mul(g, scale), valid));
+  if (grad) store4(gp, ps, k, masked ? v128.and(f32x4.mul(g, scale), valid) : f32x4.mul(g, scale));
   return loss;
 }
 
@@ -85,11 +92,23 @@ export function focalSigmoid(args: usize): void {
   sigmoidLoss(changetype<SigmoidArgs>(args), true, true);
 }
 
-// out: f64 sum of the element losses. Scratch: the tile's labels and validity (LABEL, VALID slots).
+// out: f64 [N], each sample's sum of the element losses. Scratch: the tile's labels and validity (LABEL, VALID slots).
+// The target kind and layout are constants of each instance of the loop (no branch on them per group).
 // @ts-ignore: decorator
 @inline function sigmoidLoss(a: SigmoidArgs, logits: bool, isFocal: bool): void {
-  const x = a.x, labels = a.labels, y = a.y, posWeight = a.posWeight, weight = a.weight;
-  const N = a.N, C = a.C, P = a.P, nhwc = a.nhwc, labelOffset = a.labelOffset, ignore = a.ignore;
+  if (a.labels) {
+    if (a.nhwc) sigmoidLoop(a, logits, isFocal, true, true);
+    else sigmoidLoop(a, logits, isFocal, true, false);
+  } else {
+    if (a.nhwc) sigmoidLoop(a, logits, isFocal, false, true);
+    else sigmoidLoop(a, logits, isFocal, false, false);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function sigmoidLoop(a: SigmoidArgs, logits: bool, isFocal: bool, hasLabels: bool, nhwc: bool): void {
+  const x = a.x, labels = hasLabels ? a.labels : 0, y = a.y, posWeight = a.posWeight, weight = a.weight;
+  const N = a.N, C = a.C, P = a.P, labelOffset = a.labelOffset, ignore = a.ignore;
   const gamma = a.gamma, alpha = a.alpha, grad = a.grad, losses = a.losses;
   const labelSlot = a.tmp + LABEL * SLOT;
   const validSlot = a.tmp + VALID * SLOT;
@@ -97,15 +116,18 @@ export function focalSigmoid(args: usize): void {
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   const vscale = f32x4.splat(a.scale);
   const acc = a.tmp + LOSS_ACC * SLOT;
-  let lo = a.carryLoss ? v128.load(acc) : f64x2.splat(0);
-  let hi = a.carryLoss ? v128.load(acc, 16) : f64x2.splat(0);
+  let lo = f64x2.splat(0);
+  let hi = f64x2.splat(0);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    const carry = n == 0 && a.carrySample != 0;
+    lo = carry ? v128.load(acc) : f64x2.splat(0);
+    hi = carry ? v128.load(acc, 16) : f64x2.splat(0);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const full = len >> 2;
       const k = len & 3;
-      if (labels) tileLabels(labels + ((<usize>n * <usize>P + <usize>i0) << 2), len, ignore, labelSlot, validSlot);
+      if (hasLabels) tileLabels(labels + ((<usize>n * <usize>P + <usize>i0) << 2), len, ignore, labelSlot, validSlot);
       for (let c = 0; c < C; c++) {
         const pw = f32x4.splat(load<f32>(posWeight + (<usize>c << 2)));
         const wc = f32x4.splat(load<f32>(weight + (<usize>c << 2)));
@@ -113,27 +135,27 @@ export function focalSigmoid(args: usize): void {
         for (let g = 0; g < full; g++) {
           const at = row + <usize>g * 4 * ps;
           const o = <usize>g << 4;
-          const t = labels ? v128.load(labelSlot + o) : ZERO;
-          const valid = labels ? v128.load(validSlot + o) : laneMask(4);
+          const t = hasLabels ? v128.load(labelSlot + o) : ZERO;
+          const valid = hasLabels ? v128.load(validSlot + o) : ALL;
           const loss = nhwc
-            ? sigmoidGroup(x + at, y + at, grad + at, losses + at, ps, 4, c, valid, t, labels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses)
-            : sigmoidGroup(x + at, y + at, grad + at, losses + at, 4, 4, c, valid, t, labels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses);
+            ? sigmoidGroup(x + at, y + at, grad + at, losses + at, ps, 4, c, valid, t, hasLabels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses)
+            : sigmoidGroup(x + at, y + at, grad + at, losses + at, 4, 4, c, valid, t, hasLabels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses);
           lo = f64x2.add(lo, f64x2.promote_low_f32x4(loss));
           hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(loss, loss, 2, 3, 2, 3)));
         }
         if (k) {
           const at = row + <usize>full * 4 * ps;
           const o = <usize>full << 4;
-          const t = labels ? v128.load(labelSlot + o) : ZERO;
-          const valid = labels ? v128.load(validSlot + o) : laneMask(k);
-          const loss = sigmoidGroup(x + at, y + at, grad + at, losses + at, ps, k, c, valid, t, labels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses);
+          const t = hasLabels ? v128.load(labelSlot + o) : ZERO;
+          const valid = hasLabels ? v128.load(validSlot + o) : laneMask(k);
+          const loss = sigmoidGroup(x + at, y + at, grad + at, losses + at, ps, k, c, valid, t, hasLabels, labelOffset, pw, wc, logits, isFocal, gamma, alpha, vscale, grad, losses);
           lo = f64x2.add(lo, f64x2.promote_low_f32x4(loss));
           hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(loss, loss, 2, 3, 2, 3)));
         }
       }
     }
+    v128.store(acc, lo);
+    v128.store(acc, hi, 16);
+    store<f64>(a.out + (<usize>n << 3), (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
   }
-  v128.store(acc, lo);
-  v128.store(acc, hi, 16);
-  store<f64>(a.out, (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
 }

@@ -5,7 +5,7 @@
 // gradient coefficients, (D) the gradient from the stored e: one exp per logit. See common.ts for the
 // iteration and summation order.
 import { exp4, log4, pow4 } from './math';
-import { addStats } from './region';
+import { scatterStats } from './region';
 import { SoftmaxArgs } from './args';
 import {
   TILE, SLOT, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
@@ -34,13 +34,27 @@ const ONE = f32x4.splat(1);
   if (grad) store4(gp, ps, k, e);
 }
 
-// Pass D of an index target: g = e * Q - [c == t] QT - w_c qW, zero on masked lanes.
+// Pass D of an index target: p = e * (1 / sum), g = p * Q - [c == t] QT - w_c qW, zero on masked lanes.
+// With a shared region loss (combined), p itself is stored and added to the region statistics;
+// regionGradSharedSoftmax turns it into both gradients.
 // @ts-ignore: decorator
-@inline function indexGrad(gp: usize, ps: usize, k: i32, c: i32, wqW: v128, tmp: usize, o: usize, smooth: bool): void {
+@inline function indexGrad(
+  gp: usize, ps: usize, k: i32, c: i32, wqW: v128, tmp: usize, o: usize, smooth: bool, region: bool, squared: bool,
+): void {
   const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
-  let g = f32x4.sub(f32x4.mul(load4(gp, ps, k), v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
+  const p = f32x4.mul(load4(gp, ps, k), v128.load(tmp + RS * SLOT + o));
+  const valid = v128.load(tmp + VALID * SLOT + o);
+  if (region) {
+    // Sp with the very operations and order of regionStats, so both give the same bits (I and Sg:
+    // scatterStats once the tile's p are stored)
+    const pv = v128.and(p, valid);
+    accumulate(tmp + CLASS_SUMS + <usize>c * 96 + 32, squared ? f32x4.mul(pv, pv) : pv);
+    store4(gp, ps, k, p);
+    return;
+  }
+  let g = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
   if (smooth) g = f32x4.sub(g, wqW);
-  store4(gp, ps, k, v128.and(g, v128.load(tmp + VALID * SLOT + o)));
+  store4(gp, ps, k, v128.and(g, valid));
 }
 
 // One tile of an index target (all passes); ps is a literal 4 at the NCHW call site.
@@ -106,38 +120,20 @@ const ONE = f32x4.splat(1);
     loss = v128.and(loss, v128.load(tmp + VALID * SLOT + o));
     accumulate(tmp + LOSS_ACC * SLOT, loss);
     if (losses) store4(ot + o, 4, min(4, len - (g << 2)), loss);
-    const rs = f32x4.div(ONE, s);
-    v128.store(tmp + RS * SLOT + o, rs);
-    v128.store(tmp + Q * SLOT + o, f32x4.mul(f32x4.mul(coef, scale), rs));
+    v128.store(tmp + RS * SLOT + o, f32x4.div(ONE, s));
+    v128.store(tmp + Q * SLOT + o, f32x4.mul(coef, scale));
     v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
   }
   if (!grad) return;
   const qW = f32x4.mul(epsC, scale);
+  const region = stats != 0;
   for (let c = 0; c < C; c++) {
     const grow = gt + <usize>c * cs;
-    if (stats) regionRow(grow, ps, len, c, squared, tmp);
     const wqW = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW);
-    for (let g = 0; g < full; g++) indexGrad(grow + <usize>g * 4 * ps, ps, 4, c, wqW, tmp, <usize>g << 4, smooth);
-    if (k) indexGrad(grow + <usize>full * 4 * ps, ps, k, c, wqW, tmp, <usize>full << 4, smooth);
+    for (let g = 0; g < full; g++) indexGrad(grow + <usize>g * 4 * ps, ps, 4, c, wqW, tmp, <usize>g << 4, smooth, region, squared);
+    if (k) indexGrad(grow + <usize>full * 4 * ps, ps, k, c, wqW, tmp, <usize>full << 4, smooth, region, squared);
   }
-}
-
-// With a shared softmax (combined cross entropy + region loss): adds class c's p = e / sum of the
-// tile, read from the stored exps before the gradient replaces them, into the region statistics,
-// with the very operations and order of regionStats, so both give the same bits.
-// @ts-ignore: decorator
-@inline function regionRow(grow: usize, ps: usize, len: i32, c: i32, squared: bool, tmp: usize): void {
-  const a = tmp + CLASS_SUMS + <usize>c * 96;
-  const groups = (len + 3) >> 2;
-  for (let g = 0; g < groups; g++) {
-    const o = <usize>g << 4;
-    const k = min(4, len - (g << 2));
-    const e = k == 4 ? load4(grow + <usize>g * 4 * ps, ps, 4) : load4(grow + <usize>g * 4 * ps, ps, k);
-    const valid = v128.load(tmp + VALID * SLOT + o);
-    const pv = v128.and(f32x4.mul(e, v128.load(tmp + RS * SLOT + o)), valid);
-    const gv = v128.and(v128.and(ONE, i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c))), valid);
-    addStats(a, pv, gv, squared);
-  }
+  if (region) scatterStats(gt, cs, ps, len, C, 0, tmp);
 }
 
 // Index target, cross entropy with class weights `weight` and label smoothing.
@@ -151,12 +147,14 @@ export function focalSoftmax(args: usize): void {
 }
 
 // Cross entropy that also writes the statistics of a softmax region loss (combined terms sharing one
-// softmax): stats = f64 [N, C, 3] as regionStats writes them (index target, same ignore, `squared`).
+// softmax): stats = f64 [N, C, 3] as regionStats writes them (index target, same ignore, `squared`),
+// and leaves the probabilities p in grad (not the gradient): regionGradSharedSoftmax (region.ts)
+// computes both gradients from them, so each logit's exp is taken once.
 export function crossEntropyIndexWithRegion(args: usize): void {
   softmaxIndex(changetype<SoftmaxArgs>(args), false, true);
 }
 
-// `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 sum of the pixel losses.
+// `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 [N], each sample's sum of pixel losses.
 // @ts-ignore: decorator
 @inline function softmaxIndex(a: SoftmaxArgs, focal: bool, withRegion: bool): void {
   const x = a.x, labels = a.target, w = a.weight, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
@@ -173,11 +171,12 @@ export function crossEntropyIndexWithRegion(args: usize): void {
   const vwSum = f32x4.splat(wSum);
   const smooth = !focal && smoothing != 0;
   const vscale = f32x4.splat(scale);
-  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   const sq = a.squared != 0;
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    if (stats && !(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
+    const fresh = !(n == 0 && a.carrySample);
+    if (fresh) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+    if (stats && fresh) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const xt = x + sample + <usize>i0 * ps;
@@ -189,6 +188,7 @@ export function crossEntropyIndexWithRegion(args: usize): void {
         indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal, gamma, vscale, grad, losses, tmp, stats, sq);
       }
     }
+    store<f64>(out + (<usize>n << 3), combineAt(tmp + LOSS_ACC * SLOT));
     if (!stats) continue;
     for (let c = 0; c < C; c++) {
       const o = stats + ((<usize>n * <usize>C + <usize>c) * 24);
@@ -198,7 +198,6 @@ export function crossEntropyIndexWithRegion(args: usize): void {
       store<f64>(o, combineAt(acc + 64), 16);
     }
   }
-  store<f64>(out, combineAt(tmp + LOSS_ACC * SLOT));
 }
 
 // Pass B of a dense target for group g of class c.
@@ -288,9 +287,9 @@ export function crossEntropyDense(args: usize): void {
   const epsC = f32x4.splat(smoothing / <f32>C);
   const smooth = smoothing != 0;
   const vscale = f32x4.splat(a.scale);
-  if (!a.carryLoss) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
+    if (!(n == 0 && a.carrySample)) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
     for (let i0 = 0; i0 < P; i0 += TILE) {
       const len = min(TILE, P - i0);
       const at = sample + <usize>i0 * ps;
@@ -298,6 +297,6 @@ export function crossEntropyDense(args: usize): void {
       if (nhwc) denseTile(x + at, y + at, grad + at, ot, cs, ps, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
       else denseTile(x + at, y + at, grad + at, ot, cs, 4, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
     }
+    store<f64>(a.out + (<usize>n << 3), combineAt(tmp + LOSS_ACC * SLOT));
   }
-  store<f64>(a.out, combineAt(tmp + LOSS_ACC * SLOT));
 }

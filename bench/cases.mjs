@@ -12,7 +12,8 @@
 //   segloss(seg, input, target, opts)   opts: { shape, grad } or { shape, out }
 //   plainjs(pj, d, w, opts)             opts: { grad, out }; absent when there is no plain-JS peer
 //   tfjs(T, prepared, opts)             opts: { grad }; prepared by TFJS_PREPARE[kind]; absent: no peer
-//   native   kernel name in bench/native/kernels.c (voc only); absent: no native kernel
+//   native   kernel name in bench/native/kernels.c; absent: no native kernel
+//   nativeWorkload  the workload the native kernel runs on (default voc)
 //
 // A loss with no peer is still measured (segloss wasm, zero-copy and TS fallback); its peer columns say '-'.
 // BENCH_LOSSES lists the library losses the table covers; test/registry.test.ts checks that it covers every
@@ -73,6 +74,7 @@ export const CASES = [
     segloss: (s, x, t, o) => s.binaryCrossEntropy(x, t, o),
     plainjs: (pj, d, w, o) => pj.binaryCrossEntropy(d.x, d.y, o),
     tfjs: (T, prep, o) => T.binaryCrossEntropy(prep, o),
+    native: 'bce', nativeWorkload: 'binary',
   },
 ];
 

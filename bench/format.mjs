@@ -17,3 +17,6 @@ export function find(results, workload, loss, grad, contender) {
 
 /** The copying path with the gradient written into a Float32Array the caller reuses (`out`). */
 export const OUT = 'segloss wasm copying, reused out';
+
+/** Zero-copy on a pool of two threads (init({ threads: 2 })). */
+export const ZC2 = 'segloss wasm zero-copy, 2 threads';

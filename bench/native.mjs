@@ -1,5 +1,6 @@
 // The native C contender of bench/run.mjs: bench/native/run.sh (clang; SSE4.1 and AVX2 builds of
-// bench/native/kernels.c) on voc, with and without gradient, plus the bandwidth probe.
+// bench/native/kernels.c) on voc (CE, Dice) and binary (BCE, sigmoid focal), with and without gradient,
+// plus the bandwidth probe.
 // Returns { lines (the JSON lines of run.sh), clang } or { skipped: reason }.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +15,7 @@ export function runNative(reps, log = () => {}) {
     return { skipped: 'clang not found' };
   }
   try {
-    const outText = execFileSync('bash', [runSh, '--grad', 'both', '--reps', String(reps), 'voc', 'bw'], {
+    const outText = execFileSync('bash', [runSh, '--grad', 'both', '--reps', String(reps), 'voc', 'binary', 'bw'], {
       encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
     });
     const lines = outText.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -2,13 +2,13 @@
 // targets and summary) and the markdown of BENCHMARKS.md.
 import os from 'node:os';
 import { CASES, caseOf, casesFor } from './cases.mjs';
-import { OUT, find, mb, mdTable, ms, x2 } from './format.mjs';
+import { OUT, ZC2, find, mb, mdTable, ms, x2 } from './format.mjs';
 import { evaluateTargets } from './targets.mjs';
 import { root } from './timing.mjs';
 import { workload } from './workloads.mjs';
 
 /** Row order of the contenders in a workload table. */
-export const ORDER = ['segloss wasm zero-copy', 'segloss wasm', OUT, 'segloss TS fallback', 'plain JS', 'tfjs-wasm', 'tfjs-cpu'];
+export const ORDER = ['segloss wasm zero-copy', ZC2, 'segloss wasm', OUT, 'segloss TS fallback', 'plain JS', 'tfjs-wasm', 'tfjs-cpu'];
 
 export function workloadTable(w, results) {
   const rows = [];
@@ -52,30 +52,39 @@ export function printWorkload(w, results, prep, note, log) {
   log('\n' + note + (p ? ' ' + p : ''));
 }
 
+/** The native SSE/AVX2 fwd+grad medians of a case on its native workload. */
+function nativeRatiosOf(native, c, wl) {
+  if (!native || native.skipped) return null;
+  const get = (isa) => native.lines.find((l) => l.kernel === c.native && l.isa === isa && l.grad === true && l.workload === wl)?.median_ms;
+  return { sse: get('sse'), avx2: get('avx2') };
+}
+
 function nativeSection(native, results, cfg) {
   if (!native || native.skipped) return { text: `Native kernels skipped: ${native?.skipped ?? 'not run'}.`, ratios: {} };
-  const get = (kernel, isa, grad) => native.lines.find((l) => l.kernel === kernel && l.isa === isa && l.grad === grad && l.workload === 'voc');
+  const get = (kernel, isa, grad, wl) => native.lines.find((l) => l.kernel === kernel && l.isa === isa && l.grad === grad && l.workload === wl);
   const rows = [];
   const ratios = {};
   for (const c of CASES.filter((q) => q.native)) {
+    const wl = c.nativeWorkload ?? 'voc';
     for (const grad of [false, true]) {
-      const zc = find(results, 'voc', c.key, grad, 'segloss wasm zero-copy');
-      const cp = find(results, 'voc', c.key, grad, 'segloss wasm');
-      const sse = get(c.native, 'sse', grad);
-      const avx = get(c.native, 'avx2', grad);
+      const zc = find(results, wl, c.key, grad, 'segloss wasm zero-copy');
+      const zc2 = find(results, wl, c.key, grad, ZC2);
+      const cp = find(results, wl, c.key, grad, 'segloss wasm');
+      const sse = get(c.native, 'sse', grad, wl);
+      const avx = get(c.native, 'avx2', grad, wl);
       const rs = zc && sse ? zc.median / sse.median_ms : null;
       const ra = zc && avx ? zc.median / avx.median_ms : null;
       ratios[`${c.key}/${+grad}`] = { sse: rs, avx2: ra, zc: zc?.median, sseMs: sse?.median_ms, avxMs: avx?.median_ms };
       rows.push([
-        c.label, grad ? 'fwd+grad' : 'fwd', ms(zc?.median), ms(cp?.median), ms(sse?.median_ms), ms(avx?.median_ms),
+        `${wl} ${c.label}`, grad ? 'fwd+grad' : 'fwd', ms(zc?.median), ms(zc2?.median), ms(cp?.median), ms(sse?.median_ms), ms(avx?.median_ms),
         rs == null ? '-' : rs.toFixed(2), ra == null ? '-' : ra.toFixed(2),
       ]);
     }
   }
   const bw = native.lines.filter((l) => l.kernel === 'bw' && !l.skipped);
   const skippedIsa = native.lines.filter((l) => l.skipped).map((l) => `${l.isa ?? l.kernel}: ${l.skipped}`);
-  let text = mdTable(['loss (voc)', 'pass', 'segloss zero-copy ms', 'segloss copying ms', 'native SSE4.1 ms', 'native AVX2 ms', 'wasm / SSE', 'wasm / AVX2'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r']);
-  text += `\n\nNative: bench/native/kernels.c, ${native.clang || 'clang'}, -O3 -ffp-contract=off, uint8 labels, the same exp polynomial; median of ${cfg.nativeReps} reps. wasm / native is a time ratio (lower is better; 1.00 = native speed).`;
+  let text = mdTable(['workload / loss', 'pass', 'segloss zero-copy ms', 'zero-copy, 2 threads ms', 'segloss copying ms', 'native SSE4.1 ms', 'native AVX2 ms', 'wasm / SSE', 'wasm / AVX2'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r']);
+  text += `\n\nNative: bench/native/kernels.c, ${native.clang || 'clang'}, -O3 -ffp-contract=off, one thread, uint8 labels, the same exp polynomial (BCE: the same exp, log and divisions as assembly/sigmoid.ts; Dice: the two-pass algorithm); median of ${cfg.nativeReps} reps. wasm / native is a time ratio of single-thread zero-copy (lower is better; 1.00 = native speed).`;
   if (bw.length) {
     text += '\n\nMemory bandwidth probe (256 MB): ' + bw.map((b) => `${b.isa}: read ${b.read_gbs} GB/s, copy ${b.copy_gbs} GB/s (read + write)`).join('; ') + '.';
     const zc = find(results, 'voc', 'ce', true, 'segloss wasm zero-copy');
@@ -110,13 +119,15 @@ export function buildReport(o) {
   const stf = [];
   for (const [wl, c] of pick) {
     const a = find(results, wl, c.key, true, 'segloss wasm zero-copy');
+    const a2 = find(results, wl, c.key, true, ZC2);
+    const nat = c.native && (c.nativeWorkload ?? 'voc') === wl ? nativeRatiosOf(native, c, wl) : null;
     const b = find(results, wl, c.key, true, 'segloss wasm');
     const o = find(results, wl, c.key, true, OUT);
     const p = find(results, wl, c.key, true, 'plain JS');
     const t = find(results, wl, c.key, true, 'tfjs-wasm');
     if (a && p) spj.push(p.median / a.median);
     if (a && t) stf.push(t.median / a.median);
-    srows.push([`${wl} ${c.label}`, ms(a?.median), ms(b?.median), ms(o?.median), ms(p?.median), ms(t?.median), a && p ? x2(p.median / a.median) : '-', a && t ? x2(t.median / a.median) : '-']);
+    srows.push([`${wl} ${c.label}`, ms(a?.median), ms(a2?.median), a && a2 ? x2(a.median / a2.median) : '-', ms(b?.median), ms(o?.median), ms(p?.median), ms(t?.median), ms(nat?.sse), ms(nat?.avx2), a && p ? x2(p.median / a.median) : '-', a && t ? x2(t.median / a.median) : '-']);
   }
   const range = (v) => {
     if (!v.length) return '-';
@@ -130,9 +141,10 @@ export function buildReport(o) {
       (nat.ratios['ce/1']?.sse != null ? ` voc cross entropy runs at ${nat.ratios['ce/1'].sse.toFixed(2)}x the time of native SSE4.1 C (${nat.ratios['ce/1'].avx2?.toFixed(2) ?? '-'}x AVX2).` : '') +
       (memory ? ` Peak wasm memory is ${memory.ratio.toFixed(2)}x the logits + labels + gradient.` : ''),
     '',
-    mdTable(['workload / loss', 'segloss zero-copy', 'segloss copying', 'copying, reused out', 'plain JS', 'tfjs-wasm', 'vs plain JS', 'vs tfjs-wasm'], srows),
+    mdTable(['workload / loss', 'segloss zero-copy', 'zero-copy, 2 threads', '2 threads speed-up', 'segloss copying', 'copying, reused out', 'plain JS', 'tfjs-wasm', 'native C SSE4.1', 'native C AVX2', 'vs plain JS', 'vs tfjs-wasm'], srows),
     '',
-    'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N2 C19 512x1024, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Full tables: BENCHMARKS.md (`npm run bench`).',
+    'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N2 C19 512x1024, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Native C: one thread, same algorithm (bench/native). Full tables: BENCHMARKS.md (`npm run bench`).' +
+      (o.poolStart ? ` Starting a pool of 2 threads (\`await init({ threads: 2 })\`, then \`dispose()\`): median ${ms(o.poolStart.threads2.median)} ms, against ${ms(o.poolStart.threads1.median)} ms for \`init()\` (${o.poolStart.threads2.n} runs).` : ''),
   ].join('\n');
 
   const md = [];
@@ -148,6 +160,7 @@ export function buildReport(o) {
   md.push(`- Date: ${date}; ${mode} run; benchmark time ${(o.benchSeconds / 60).toFixed(1)} min (total ${((Date.now() - o.started) / 60000).toFixed(1)} min)`);
   md.push('');
   md.push('## Method', '');
+  md.push('- **segloss wasm zero-copy, 2 threads**: the zero-copy call on `init({ threads: 2 })`, a pool of one Worker beside the calling thread; the bits equal the one-thread ones.');
   md.push('- Contenders: **segloss wasm** (plain Float32Array logits and Int32Array labels in, gradient returned: copies in and out of wasm memory each call); **segloss wasm zero-copy** (`seg.alloc`\'d input, target and `out`, used in place); **segloss wasm copying, reused out** (plain arrays in, the gradient written into a Float32Array `out` the caller reuses; the batch streams through a 4 MiB window of wasm memory); **segloss TS fallback** (`init({ backend: \'js\' })`, copying); **plain JS** (bench/peers/plainjs.mjs, fused tiled loops, Uint8Array labels, gradient into a reused buffer); **tfjs-wasm** / **tfjs-cpu** (bench/peers/tfjs.mjs: TensorFlow.js ops + `tf.valueAndGrad`, NHWC logits and one-hot labels prepared outside the timed region, gradient read back with `dataSync`), each backend in its own child process.');
   md.push(`- tinybench ${versions.tinybench}, one Bench per contender and case, \`runSync\`. Budgets (minimum iterations / time / warmup iterations): segloss wasm ${cfg.fast.iterations} it / ${cfg.fast.time} ms / ${cfg.fast.warmupIterations}; plain JS ${cfg.plainjs.iterations} / - / ${cfg.plainjs.warmupIterations}; tfjs-wasm ${cfg.tfjsWasm.iterations} / - / ${cfg.tfjsWasm.warmupIterations}; TS fallback ${cfg.ts.iterations} / - / ${cfg.ts.warmupIterations}; tfjs-cpu ${cfg.tfjsCpu.iterations} / - / ${cfg.tfjsCpu.warmupIterations}. All contenders of a case run back to back.`);
   md.push('- Losses (bench/cases.mjs): CE = softmax cross entropy (mean); focal = softmax focal, gamma 2; Dice / IoU = softmax, unsquared, smoothing 1 in numerator and denominator, per sample, mean over (n, c); Tversky = the same with alpha 0.3, beta 0.7 (segloss only: no peer); CE+Dice = 0.5 CE + 0.5 Dice; BCE = sigmoid BCE with logits against a dense 0/1 mask. fwd = loss only, fwd+grad = loss and d loss / d logits.');
@@ -164,7 +177,7 @@ export function buildReport(o) {
     const p = prepLine(prepTimes[wl]);
     md.push(cpuNote(wl, useCpu, cfg) + (p ? ' ' + p + '.' : ''), '');
   }
-  md.push('## Native comparison (voc)', '', nat.text, '');
+  md.push('## Native comparison', '', nat.text, '');
   md.push('## Memory', '');
   if (memory) {
     md.push(`Fresh \`init()\`, voc CE + gradient with zero-copy buffers (input, Int32 target and \`out\` alloc'd): peak wasm memory \`seg.memoryBytes\` = ${mb(memory.peak)} (${mb(memory.afterAlloc)} after the three allocations) for ${mb(memory.data)} of logits + int32 labels + gradient: **${memory.ratio.toFixed(3)}x**. The copying API on another fresh instance peaks at ${mb(memory.copyPeak)} (${memory.copyRatio.toFixed(3)}x), plus the returned gradient outside wasm memory.`, '');
@@ -178,7 +191,7 @@ export function buildReport(o) {
   md.push('');
   const markdown = md.join('\n').split(root).join('.');
   const consoleText = [
-    '## Native comparison (voc)', '', nat.text, '',
+    '## Native comparison', '', nat.text, '',
     '## Memory', '', memory ? `peak ${mb(memory.peak)} / ${mb(memory.data)} = ${memory.ratio.toFixed(3)}x (copying API ${memory.copyRatio.toFixed(3)}x)` : 'not measured', '',
     '## Targets', '', mdTable(['target', 'threshold', 'measured', 'result'], targets, ['l', 'l', 'l', 'l']), '',
     '## Summary', '', summary, '',

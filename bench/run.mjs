@@ -24,7 +24,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseOf, casesFor } from './cases.mjs';
-import { OUT, mb, ms } from './format.mjs';
+import { OUT, ZC2, mb, ms } from './format.mjs';
 import { runNative } from './native.mjs';
 import { buildReport, cpuNote, printWorkload } from './report.mjs';
 import { killChildren, spawnTfjs } from './tfjs-child.mjs';
@@ -90,9 +90,32 @@ async function main() {
     failures.push(`memory probe: ${errText(e)}`);
   }
 
+  // -- the cost of starting a pool: init({ threads: 2 }) + dispose(), against init(), interleaved
+  let poolStart = null;
+  try {
+    const t1 = [];
+    const t2 = [];
+    for (let i = 0; i < (QUICK ? 3 : 9); i++) {
+      let t = performance.now();
+      await init();
+      t1.push(performance.now() - t);
+      t = performance.now();
+      const s = await init({ threads: 2 });
+      t2.push(performance.now() - t);
+      if (s.threads !== 2) throw new Error(`init({ threads: 2 }) got ${s.threads} thread(s)`);
+      s.dispose();
+    }
+    const med = (a) => ({ median: [...a].sort((p, q) => p - q)[a.length >> 1], min: Math.min(...a), n: a.length });
+    poolStart = { threads1: med(t1), threads2: med(t2) };
+    log(`pool start: init({ threads: 2 }) median ${ms(poolStart.threads2.median)} ms, init() ${ms(poolStart.threads1.median)} ms`);
+  } catch (e) {
+    failures.push(`pool start: ${errText(e)}`);
+  }
+
   // -- contenders
   const seg = await init(); // copying
   const segZc = await init(); // zero-copy
+  const segZc2 = await init({ threads: 2 }); // zero-copy on two threads
   const segTs = await init({ backend: 'js' });
   if (seg.backend !== 'wasm') throw new Error('segloss wasm backend unavailable (no WebAssembly SIMD?)');
 
@@ -113,6 +136,9 @@ async function main() {
     const zin = segZc.alloc(Float32Array, n); zin.view.set(d.x);
     const ztg = segZc.alloc(d.target.constructor, d.target.length); ztg.view.set(d.target);
     const zout = segZc.alloc(Float32Array, n);
+    const zin2 = segZc2.alloc(Float32Array, n); zin2.view.set(d.x);
+    const ztg2 = segZc2.alloc(d.target.constructor, d.target.length); ztg2.view.set(d.target);
+    const zout2 = segZc2.alloc(Float32Array, n);
     const pjOut = new Float32Array(n);
     const reusedOut = new Float32Array(n); // the copying path's gradient, into a buffer the caller keeps
     const { shape } = w;
@@ -164,6 +190,7 @@ async function main() {
         // back to back, fast to slow: segloss wasm (zero-copy, copying), plain JS, tfjs-wasm (child
         // process), the TS fallback, tfjs-cpu (child process, voc CE and Dice only)
         local('segloss wasm zero-copy', () => c.segloss(segZc, zin, ztg, grad ? { shape, out: zout } : { shape }), CFG.fast);
+        local(ZC2, () => c.segloss(segZc2, zin2, ztg2, grad ? { shape, out: zout2 } : { shape }), CFG.fast);
         local('segloss wasm', () => c.segloss(seg, d.x, d.target, { shape, grad }), CFG.fast);
         if (grad) local(OUT, () => c.segloss(seg, d.x, d.target, { shape, out: reusedOut }), CFG.fast);
         if (c.plainjs) local('plain JS', () => c.plainjs(pj, d, w, grad ? { grad: true, out: pjOut } : { grad: false }), CFG.plainjs);
@@ -173,6 +200,7 @@ async function main() {
       }
     }
     zin.free(); ztg.free(); zout.free();
+    zin2.free(); ztg2.free(); zout2.free();
     if (tf.cpu && !names.slice(names.indexOf(wname) + 1).some(cpuRuns)) {
       await tf.cpu.close();
       tf.cpu = null;
@@ -183,6 +211,7 @@ async function main() {
   }
   if (tf.wasm) await tf.wasm.close();
   if (tf.cpu) await tf.cpu.close();
+  segZc2.dispose();
   if (!names.includes('voc')) native = { skipped: 'voc workload not selected' };
   const benchSeconds = (performance.now() - t0) / 1000;
 
@@ -201,7 +230,7 @@ async function main() {
   }
 
   const report = buildReport({
-    names, results, failures, notes, prepTimes, native, memory, versions, cpuModel, cores, tfInfo, useCpu,
+    names, results, failures, notes, prepTimes, native, memory, poolStart, versions, cpuModel, cores, tfInfo, useCpu,
     quick: QUICK, cfg: CFG, argv, started, benchSeconds, loadStart, loadEnd: os.loadavg(), checksum,
   });
   process.stdout.write('\n' + report.console + '\n');

@@ -1,6 +1,6 @@
 // The targets bench/run.mjs checks (speed against the peers and native C, zero-copy beside copying, peak
 // memory): rows [target, threshold, measured, result] for the report.
-import { OUT, find, mb, ms, x2 } from './format.mjs';
+import { OUT, ZC2, find, mb, ms, x2 } from './format.mjs';
 
 const ZC = 'segloss wasm zero-copy';
 
@@ -30,6 +30,21 @@ export function evaluateTargets(results, ratios, memory) {
   speed('voc Dice fwd+grad (unsquared, smooth 1, per sample), zero-copy vs tfjs-wasm', 'voc', 'dice', 'tfjs-wasm', 4);
   speed('voc Dice fwd+grad (unsquared, smooth 1, per sample), zero-copy vs plain JS', 'voc', 'dice', 'plain JS', 3.5);
   speed('binary BCE fwd+grad, zero-copy vs plain JS', 'binary', 'bce', 'plain JS', 4);
+  for (const [wl, loss, label] of [['voc', 'ce', 'voc CE'], ['voc', 'dice', 'voc Dice'], ['binary', 'bce', 'binary BCE']]) {
+    const a = zc(wl, loss);
+    const b = find(results, wl, loss, true, ZC2);
+    const name = `${label} fwd+grad zero-copy, 2 threads vs 1`;
+    if (!a || !b) rows.push([name, '>= 1.8x', 'not measured', 'not measured']);
+    else rows.push([name, '>= 1.8x', `${ms(b.median)} ms vs ${ms(a.median)} ms = ${x2(a.median / b.median)}`, a.median / b.median >= 1.8 ? 'met' : 'MISSED']);
+  }
+  const nb = ratios['bce/1'];
+  rows.push(['binary BCE fwd+grad, zero-copy, one thread, within 1.2x of native SSE', '<= 1.2x time',
+    nb?.sse != null ? `${ms(nb.zc)} ms vs ${ms(nb.sseMs)} ms = ${nb.sse.toFixed(2)}x` + (nb.avx2 != null ? ` (AVX2 ${ms(nb.avxMs)} ms: ${nb.avx2.toFixed(2)}x)` : '') : 'not measured (native skipped)',
+    nb?.sse != null ? (nb.sse <= 1.2 ? 'met' : 'MISSED') : 'not measured']);
+  const nd = ratios['dice/1'];
+  rows.push(['voc Dice fwd+grad, zero-copy, one thread, faster than native SSE two-pass Dice', '< 1x time',
+    nd?.sse != null ? `${ms(nd.zc)} ms vs ${ms(nd.sseMs)} ms = ${nd.sse.toFixed(2)}x` : 'not measured (native skipped)',
+    nd?.sse != null ? (nd.sse < 1 ? 'met' : 'MISSED') : 'not measured']);
   for (const loss of ['ce', 'dice']) {
     const a = zc('voc', loss);
     const b = find(results, 'voc', loss, true, OUT);

@@ -12,8 +12,8 @@ export const SLOT = TILE * 4;
 export const SLOTS = 13;
 /** Bytes per class of f64 lane sums of (I, Sp, Sg): 3 quantities x 4 lanes x 8 bytes. */
 export const CLASS_SUMS = 96;
-/** Where in the scratch the sums that a streamed call carries live (the LOSS_ACC slot and CLASS_SUMS of
- *  assembly/common.ts): the twins keep theirs at the same offsets. */
+/** Where in the scratch the sums that a streamed call carries within a sample live (the LOSS_ACC slot and
+ *  CLASS_SUMS of assembly/common.ts): the twins keep theirs at the same offsets. */
 export const LOSS_SUMS_AT = 10 * SLOT;
 export const CLASS_SUMS_AT = SLOTS * SLOT;
 
@@ -32,19 +32,20 @@ export const LABEL_ARGS = block({
 export const SOFTMAX_ARGS = block({
   x: 'ptr', target: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   ignore: 'i32', smoothing: 'f32', gamma: 'f32', scale: 'f32',
-  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32', carryLoss: 'i32', carrySample: 'i32',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32', carrySample: 'i32',
 });
 
 export const SIGMOID_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', posWeight: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', gamma: 'f32', alpha: 'f32', scale: 'f32',
-  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', carryLoss: 'i32',
+  grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', carrySample: 'i32',
 });
 
 export const REGION_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', squared: 'i32',
   grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32', carrySample: 'i32',
+  weight: 'ptr', smoothing: 'f32', scale: 'f32',
 });
 
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
@@ -70,8 +71,8 @@ const tileState = () => SLOTS * SLOT;
 // Lovász: radix histograms (4096 + 3 x 128 u32), two tile slots, then per class a count, a flag and an f64 loss
 const lovaszTmp = (C: number) => 16384 + 1536 + 2 * SLOT + C * 16;
 const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
-// region kernels also keep two rows per class: activations (or dL/dp) and a recomputed softmax
-const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + 2 * SLOT);
+// region kernels also keep a row per class: activations (or dL/dp)
+const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + SLOT);
 // confusion kernels, called with the matrix's class count K: two slots, 32 bytes of lanes, then a u32
 // histogram of K * K cells and one for ignored pixels
 const histogram = (K: number) => 2 * SLOT + 32 + (K * K + 1) * 4;
@@ -142,3 +143,36 @@ export function readArgs<F extends Fields>(buffer: ArrayBuffer, ptr: number, fie
   }
   return values as ArgsOf<F>;
 }
+
+/** Bytes a pointer field advances per sample, from C and P (the call's own, in its argument block). */
+type Stride = (C: number, P: number) => number;
+const ELEMENTS: Stride = (C, P) => 4 * C * P;
+const PIXELS: Stride = (_C, P) => 4 * P;
+const SAMPLE_F64: Stride = () => 8;
+const CLASS_STATS: Stride = (C) => 24 * C;
+const CLASS_F32: Stride = (C) => 4 * C;
+const SOFTMAX_INDEX = { x: ELEMENTS, target: PIXELS, grad: ELEMENTS, losses: PIXELS, out: SAMPLE_F64, stats: CLASS_STATS };
+const SIGMOID = { x: ELEMENTS, labels: PIXELS, y: ELEMENTS, grad: ELEMENTS, losses: ELEMENTS, out: SAMPLE_F64 };
+const REGION = { x: ELEMENTS, labels: PIXELS, y: ELEMENTS, grad: ELEMENTS, stats: CLASS_STATS, coefA: CLASS_F32, coefB: CLASS_F32 };
+
+/**
+ * The kernels a pool may split between threads on sample boundaries, and how each of their sample-indexed
+ * pointers advances per sample (0 pointers, absent arrays, stay 0). Every one of them keeps its sums per
+ * sample, and only the first sample of a call may continue a previous call's (carrySample).
+ */
+export const SPLIT: Partial<Record<KernelName, Record<string, Stride>>> = {
+  crossEntropyIndex: SOFTMAX_INDEX,
+  focalSoftmax: SOFTMAX_INDEX,
+  crossEntropyIndexWithRegion: SOFTMAX_INDEX,
+  crossEntropyDense: { ...SOFTMAX_INDEX, target: ELEMENTS },
+  bceLogits: SIGMOID,
+  bceProbabilities: SIGMOID,
+  focalSigmoid: SIGMOID,
+  regionStatsSoftmax: REGION,
+  regionStatsSigmoid: REGION,
+  regionStatsProbabilities: REGION,
+  regionGradSoftmax: REGION,
+  regionGradSigmoid: REGION,
+  regionGradProbabilities: REGION,
+  regionGradSharedSoftmax: REGION,
+};

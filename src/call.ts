@@ -1,7 +1,8 @@
 // One loss call: its located arguments, geometry and target kind, and the plumbing every loss shares
 // (placing arrays, validating labels, running a kernel, delivering the gradient). A Call is made after
 // all options are parsed, and holds all of the call's state: nothing is kept on the Segloss instance.
-import { type KernelArgs, type KernelName, KERNELS, TILE, argsBytes, scratchBytes, writeArgs } from './abi.js';
+import { type KernelArgs, type KernelName, KERNELS, SPLIT, TILE, argsBytes, scratchBytes, writeArgs } from './abi.js';
+import { KERNEL_NAMES } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { type Arena, type TypedArray, type TypedArrayConstructor, WasmArray } from './memory.js';
 import { type Geometry, type LossResult, type TargetKind, badLabel, geometry, targetKind } from './options.js';
@@ -148,6 +149,8 @@ export class Call {
   private readonly buffers = new Map<string, number>();
   /** the call's scratch: kept across kernel calls, since streamed kernels carry their sums in it */
   private scratch = { ptr: 0, bytes: 0 };
+  /** the scratch of the pool's other threads (they never carry: see kernel()) */
+  private threadScratch = { ptr: 0, bytes: 0 };
 
   constructor(
     private readonly host: Host,
@@ -266,7 +269,7 @@ export class Call {
     this.windows().forEach((w, index) => {
       const staged: Staged = {
         ...w, N: w.count, P: w.len, x: 0, labels: 0, y: 0, grad: 0, losses: 0,
-        carryLoss: index > 0 ? 1 : 0, carrySample: w.p0 > 0 ? 1 : 0,
+        carrySample: w.p0 > 0 ? 1 : 0,
       };
       staged.x = spec.input === false ? 0 : this.stageValues(this.input, 'x', w);
       if (spec.labels) staged.labels = this.stageLabels(w).ptr;
@@ -411,15 +414,66 @@ export class Call {
     const fields = KERNELS[name].args;
     const bytes = scratchBytes(name, this.g.C);
     if (bytes > this.scratch.bytes) this.scratch = { ptr: this.alloc(bytes), bytes };
+    const pool = this.host.kernels.pool;
+    const split = SPLIT[name];
+    const N = (args as { N?: number }).N ?? 0;
+    if (pool && split && N > 1) {
+      this.splitKernel(name, args as Record<string, number>, split, Math.min(N, pool.workers + 1), bytes);
+      return;
+    }
     const block = this.alloc(argsBytes(fields));
     writeArgs(this.arena.memory.buffer, block, fields, { ...args, tmp: bytes ? this.scratch.ptr : 0 } as never);
     this.host.kernels[name](block);
     this.arena.rewind(block); // the argument block is read; the next one takes its place
   }
 
-  /** A pixel loss's result from the f64 sum at `sumAt`, the per-pixel losses and the divisor. */
+  /**
+   * A kernel's samples split into `parts` runs of consecutive samples, run at once by this thread (the
+   * first run, with the call's scratch, which alone may carry a streamed sample) and the pool's workers
+   * (each with a scratch of its own). The kernels keep every sum per sample, so the parts write what one
+   * call would have written.
+   */
+  private splitKernel(name: KernelName, args: Record<string, number>, split: Record<string, (C: number, P: number) => number>, parts: number, bytes: number): void {
+    const fields = KERNELS[name].args;
+    const { N, C, P } = args;
+    const extra = bytes * (parts - 1);
+    if (extra > this.threadScratch.bytes) this.threadScratch = { ptr: this.alloc(extra), bytes: extra };
+    const after = this.arena.mark();
+    const blocks: number[] = [];
+    let n0 = 0;
+    for (let part = 0; part < parts; part++) {
+      const count = Math.floor(N / parts) + (part < N % parts ? 1 : 0);
+      const own: Record<string, number> = { ...args, N: count };
+      for (const [field, stride] of Object.entries(split)) {
+        if (own[field]) own[field] += n0 * stride(C, P);
+      }
+      if (part > 0 && 'carrySample' in own) own.carrySample = 0;
+      own.tmp = bytes ? (part === 0 ? this.scratch.ptr : this.threadScratch.ptr + (part - 1) * bytes) : 0;
+      const block = this.alloc(argsBytes(fields));
+      writeArgs(this.arena.memory.buffer, block, fields, own as never);
+      blocks.push(block);
+      n0 += count;
+    }
+    const kernels = this.host.kernels;
+    kernels.pool!.run(KERNEL_NAMES.indexOf(name), blocks, (block) => kernels[name](block));
+    this.arena.rewind(after); // the thread scratch stays for the call's next kernels
+  }
+
+  /** Where a loss kernel writes its per-sample sums: f64 [N], zeroed (a kernel is passed `out: at + 8 n`). */
+  lossSums(): number {
+    return this.zeros(8 * Math.max(this.g.N, 1));
+  }
+
+  /** The loss's sum: the per-sample sums at `sumsAt`, added in sample order in f64. */
+  sumOf(sumsAt: number): number {
+    let sum = 0;
+    for (const v of this.f64(sumsAt, this.g.N)) sum += v;
+    return sum;
+  }
+
+  /** A pixel loss's result from its per-sample sums at `sumAt`, the per-pixel losses and the divisor. */
   result(sumAt: number, reduction: string, divisor: number, grad: Gradient | undefined, losses: Losses | undefined): LossResult {
-    const sum = this.f64(sumAt, 1)[0];
+    const sum = this.sumOf(sumAt);
     let loss: number | Float32Array;
     if (reduction === 'none') loss = losses!.array;
     else if (reduction === 'sum') loss = sum;
@@ -450,8 +504,6 @@ export interface Staged extends Window {
   y: number;
   grad: number;
   losses: number;
-  /** the loss sums continue those of the previous window */
-  carryLoss: number;
   /** the first sample continues the previous window's sample */
   carrySample: number;
 }

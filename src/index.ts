@@ -1,6 +1,7 @@
 // segloss: segmentation losses with exact gradients, on WebAssembly SIMD or a bit-identical
 // TypeScript fallback.
-import { type WasmSource, fallbackKernels, hasWasmSimd, wasmKernels } from './kernels.js';
+import { type WasmSource, fallbackKernels, hasWasmSimd, sharedKernels, wasmKernels } from './kernels.js';
+import { autoThreads, threadsAvailable } from './pool.js';
 import { checkKeys } from './call.js';
 import { show } from './schema.js';
 import { type Backend, Segloss } from './segloss.js';
@@ -30,12 +31,24 @@ export interface InitOptions {
   backend?: Backend;
   /** The kernels: bytes, a compiled module, a Response or a URL. Default: build/kernels.wasm beside this package. */
   wasm?: WasmSource;
+  /**
+   * Threads each loss runs on (wasm backend): a number >= 1, or 'auto' (the hardware concurrency, capped
+   * at 8). Default 1. More than 1 starts a pool of Workers over shared memory, which `seg.dispose()`
+   * ends; where Workers or shared memory are missing (a browser page that is not cross-origin isolated,
+   * Cloudflare workerd) it is 1. `seg.threads` says how many it got. Results are the same bits for any count.
+   */
+  threads?: number | 'auto';
+  /** The shared-memory build for threads: as `wasm`. Default: build/kernels.shared.wasm beside this package. */
+  sharedWasm?: WasmSource;
 }
 
 export async function init(options: InitOptions = {}): Promise<Segloss> {
   if (options === null || typeof options !== 'object') throw new TypeError(`init: options must be an object, got ${show(options)}`);
-  checkKeys(options, ['backend', 'wasm'], 'init');
-  const { backend, wasm } = options;
+  checkKeys(options, ['backend', 'wasm', 'threads', 'sharedWasm'], 'init');
+  const { backend, wasm, threads = 1, sharedWasm } = options;
+  if (threads !== 'auto' && !(Number.isInteger(threads) && (threads as number) >= 1 && (threads as number) <= 64)) {
+    throw new TypeError(`threads must be an integer in [1, 64] or 'auto', got ${show(threads)}`);
+  }
   if (backend !== undefined && backend !== 'wasm' && backend !== 'js') {
     throw new TypeError(`backend must be 'wasm' or 'js', got ${show(backend)}`);
   }
@@ -45,6 +58,11 @@ export async function init(options: InitOptions = {}): Promise<Segloss> {
       throw new Error("segloss: backend 'wasm' needs WebAssembly SIMD, which this runtime lacks; use backend 'js'");
     }
     return new Segloss('js', fallbackKernels());
+  }
+  const count = threads === 'auto' ? await autoThreads() : threads;
+  if (count > 1 && threadsAvailable() && (sharedWasm !== undefined || wasm === undefined)) {
+    const source = sharedWasm ?? new URL('../build/kernels.shared.wasm', import.meta.url);
+    return new Segloss('wasm', await sharedKernels(source, count));
   }
   const source = wasm ?? new URL('../build/kernels.wasm', import.meta.url);
   return new Segloss('wasm', await wasmKernels(source));

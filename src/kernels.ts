@@ -4,11 +4,17 @@
 import { Heap } from './fallback/heap.js';
 import * as twins from './fallback/index.js';
 import type { LinearMemory } from './memory.js';
+import { KERNELS } from './abi.js';
+import { Pool } from './pool.js';
 
 export type KernelName = keyof typeof twins;
 
-/** One function per kernel, taking the pointer of its argument block (src/abi.ts). */
-export type Kernels = { readonly memory: LinearMemory; heapBase(): number } & Record<KernelName, (args: number) => void>;
+/** One function per kernel, taking the pointer of its argument block (src/abi.ts); with `pool`, the
+ *  Workers that run parts of a call on the same (shared) memory. */
+export type Kernels = { readonly memory: LinearMemory; heapBase(): number; pool?: Pool } & Record<KernelName, (args: number) => void>;
+
+/** The kernel names in a fixed order: a kernel's index in it is how the pool names it to a worker. */
+export const KERNEL_NAMES = Object.keys(KERNELS) as (keyof typeof KERNELS)[];
 
 export function fallbackKernels(): Kernels {
   const heap = new Heap();
@@ -24,6 +30,25 @@ export async function wasmKernels(source: WasmSource): Promise<Kernels> {
   const instance = await WebAssembly.instantiate(module, {});
   return instance.exports as unknown as Kernels;
 }
+
+/**
+ * The shared-memory build over a new shared WebAssembly.Memory (maximum 4 GiB), and a pool of
+ * `threads - 1` Workers running it. The pool's control block takes the first bytes above heapBase.
+ */
+export async function sharedKernels(source: WasmSource, threads: number): Promise<Kernels & { ctrlBytes: number }> {
+  const module = await compile(source);
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  const exports = instance.exports as unknown as Kernels;
+  const ctrl = align16(exports.heapBase());
+  const ctrlBytes = 64 * (threads - 1);
+  new Int32Array(memory.buffer, ctrl, ctrlBytes / 4).fill(0);
+  const pool = await Pool.start(module, memory, ctrl, threads - 1, KERNEL_NAMES);
+  const base = ctrl + ctrlBytes;
+  return { ...exports, memory, heapBase: () => base, pool, ctrlBytes };
+}
+
+const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
 async function compile(source: WasmSource): Promise<WebAssembly.Module> {
   if (source instanceof WebAssembly.Module) return source;

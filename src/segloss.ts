@@ -36,6 +36,26 @@ export class Segloss {
     this.host = { kernels, arena: new Arena(kernels.memory, kernels.heapBase()), windowBytes: WINDOW_BYTES };
   }
 
+  /** The threads each loss runs on: 1, or 1 + the Workers of the pool that init({ threads }) started
+   *  (1 again after dispose()). */
+  get threads(): number {
+    const pool = this.host.kernels.pool;
+    return pool ? pool.workers + 1 : 1;
+  }
+
+  /** Ends the pool's Workers, if any; the instance keeps working on one thread. */
+  dispose(): void {
+    const kernels = this.host.kernels as { pool?: { end(): void } };
+    if (!kernels.pool) return;
+    kernels.pool.end();
+    kernels.pool = undefined;
+  }
+
+  /** `using seg = await init({ threads: 4 })` ends the pool at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   /** Bytes of linear memory the backend holds now (it grows to the largest call's need, then stays). */
   get memoryBytes(): number {
     return this.host.kernels.memory.buffer.byteLength;

@@ -376,7 +376,7 @@ describe.each(BACKENDS)('finding 9 (%s): init options', (backend) => {
   it('a misspelt key is a TypeError naming it', async () => {
     const e = await init({ backend, backnd: 'js' } as never).then(() => undefined, (err: Error) => err);
     expect(e).toBeInstanceOf(TypeError);
-    expect(e?.message).toMatch(/init: unknown option 'backnd' \(allowed: backend, wasm\)/);
+    expect(e?.message).toMatch(/init: unknown option 'backnd' \(allowed: backend, wasm, threads, sharedWasm\)/);
     const e2 = await init({ backnd: 'js' } as never).then(() => undefined, (err: Error) => err);
     expect(e2?.message).toMatch(/unknown option 'backnd'/);
   });

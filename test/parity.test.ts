@@ -1,6 +1,7 @@
 // wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN), for every
 // parity case of the loss tables (test/cases/) on every geometry below, in both layouts.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { init } from '../src/index.js';
 import { casesOf, drawParityData as draw } from './cases/index.js';
 import { backends, elementwise, firstBitDifference, labels, logits, rng } from './helpers.js';
 
@@ -65,6 +66,43 @@ describe('wasm and TypeScript give the same bits', async () => {
       expect(firstBitDifference(outs[0], outs[1])).toBe(-1);
     }
   });
+});
+
+describe.each([2, 3, 8])('%i threads give the bits of TypeScript (copying and zero-copy inputs)', async (threads) => {
+  const js = await backends.js;
+  const seg = await init({ threads });
+  afterAll(() => seg.dispose());
+  it('runs a pool', () => expect(seg.threads).toBe(threads));
+  for (const g of geometries) {
+    describe(g.name, () => {
+      const rand = rng(g.C * 1000 + g.N);
+      const P = g.S.reduce((a, b) => a * b, 1);
+      const x = logits(rand, g.N * g.C * P);
+      x[0] = 40;
+      if (x.length > 2) x[2] = -40;
+      const d = draw(g, rand);
+      for (const { case: c } of parity) {
+        if (c.multiClass && g.C === 1) continue;
+        for (const layout of ['NCHW', 'NHWC'] as const) {
+          it(`${c.name} ${layout}`, () => {
+            const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
+            const base = { shape, layout, grad: true } as const;
+            const b = c.run(js, x, base, d);
+            const a = c.run(seg, x, base, d);
+            expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
+            expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
+            if ('terms' in a) expect(a.terms).toEqual(b.terms);
+            const zx = seg.alloc(Float32Array, x.length);
+            zx.view.set(x);
+            const z = c.run(seg, zx as unknown as Float32Array, base, d);
+            expect(firstBitDifference(z.loss as number, b.loss as number)).toBe(-1);
+            expect(firstBitDifference(z.grad!, b.grad!)).toBe(-1);
+            zx.free();
+          });
+        }
+      }
+    });
+  }
 });
 
 describe('wasm and TypeScript give the same confusion counts', async () => {

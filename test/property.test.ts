@@ -14,7 +14,7 @@
 // CI runs a fixed seed and few runs; `npm run fuzz` (FUZZ_RUNS, FUZZ_SEED) runs every property long with
 // a random seed, which fast-check prints with any counterexample.
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { init, type Segloss, WasmArray } from '../src/index.js';
 import { type Built, type Params, build, call, describeCall, hasLovasz, lovaszKinkDistance, paramsArb, reference } from './arbitraries.js';
@@ -36,9 +36,14 @@ const wasmModule = new WebAssembly.Module(readFileSync(new URL('../build/kernels
 const fresh = (backend: BackendName) => init(backend === 'wasm' ? { backend, wasm: wasmModule } : { backend });
 
 let shared: Record<BackendName, Segloss>;
+/** wasm instances with a pool of threads (1 more than their workers), for (f) */
+const THREADS = [2, 3, 8] as const;
+let threaded: Segloss[];
 beforeAll(async () => {
   shared = { wasm: await fresh('wasm'), js: await fresh('js') };
+  threaded = await Promise.all(THREADS.map((threads) => init({ threads })));
 });
+afterAll(() => threaded.forEach((s) => s.dispose()));
 
 type Result = { loss: number | Float32Array; grad?: Float32Array; terms?: number[] };
 
@@ -87,6 +92,32 @@ describe('properties of valid calls', () => {
         if (d) throw new Error(`${describeCall(b)}: wasm vs js ${d}`);
       }),
       { numRuns: runs(500) },
+    );
+  }, TIMEOUT);
+
+  it('(f) every thread count gives the bits of one thread, copying and zero-copy', () => {
+    expect(threaded.map((s) => s.threads)).toEqual([...THREADS]);
+    fc.assert(
+      fc.property(paramsArb(), fc.integer({ min: 0, max: THREADS.length - 1 }), fc.boolean(), (p, k, zeroCopy) => {
+        const b = build(p);
+        const one = snapshot(attempt(shared.wasm, b));
+        const seg = threaded[k];
+        let r: Result;
+        if (zeroCopy) {
+          const x = seg.alloc(Float32Array, b.input.length);
+          x.view.set(b.input);
+          try {
+            r = snapshot(attempt(seg, { ...b, input: x as unknown as Float32Array }));
+          } finally {
+            x.free();
+          }
+        } else {
+          r = snapshot(attempt(seg, b));
+        }
+        const d = bitDifference(r, one);
+        if (d) throw new Error(`${describeCall(b)}: ${THREADS[k]} threads${zeroCopy ? ' (zero-copy input)' : ''} vs 1: ${d}`);
+      }),
+      { numRuns: runs(300) },
     );
   }, TIMEOUT);
 

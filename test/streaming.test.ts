@@ -1,8 +1,9 @@
-// The copying path streams a batch through a window of the backend's memory, carrying the kernels' lane
-// sums from one window to the next. Whatever the window's size, the bits are those of one pass: every
-// parity case of the loss tables (test/cases/), run with the smallest window (one tile of 128 pixels)
-// against one window holding the whole batch, on shapes that cut samples into windows.
-import { describe, expect, it } from 'vitest';
+// The copying path streams a batch through a window of the backend's memory, carrying a sample's lane
+// sums from one window to the next. Whatever the window's size and the thread count, the bits are those
+// of one pass on one thread: every parity case of the loss tables (test/cases/), with the smallest window
+// (one tile of 128 pixels) and with one window holding the whole batch, on 1, 2, 3 and 8 threads, against
+// one window on one thread, on shapes that cut samples into windows.
+import { afterAll, describe, expect, it } from 'vitest';
 import { init } from '../src/index.js';
 import { casesOf, drawParityData } from './cases/index.js';
 import { firstBitDifference, logits, rng } from './helpers.js';
@@ -14,11 +15,16 @@ const geometries = [
   { N: 2, C: 19, S: [16, 16] }, // P = 256: windows on sample boundaries
 ];
 
-describe.each(['wasm', 'js'] as const)('%s: streaming through a window gives the bits of one pass', async (backend) => {
+describe.each([
+  ['wasm', 1], ['js', 1], ['wasm', 2], ['wasm', 3], ['wasm', 8],
+] as const)('%s, %i threads: streaming through a window gives the bits of one pass on one thread', async (backend, threads) => {
   const whole = await init({ backend });
   whole.host.windowBytes = 2 ** 31; // the whole batch in one window
-  const tiny = await init({ backend });
+  const tiny = await init({ backend, threads });
   tiny.host.windowBytes = 1; // one tile per window
+  const wholeThreads = await init({ backend, threads });
+  wholeThreads.host.windowBytes = 2 ** 31;
+  afterAll(() => [tiny, wholeThreads].forEach((s) => s.dispose()));
   for (const g of geometries) {
     const P = g.S.reduce((a, b) => a * b, 1);
     const rand = rng(g.N * 100 + g.C);
@@ -28,19 +34,21 @@ describe.each(['wasm', 'js'] as const)('%s: streaming through a window gives the
       if (c.multiClass && g.C === 1) continue;
       for (const layout of ['NCHW', 'NHWC'] as const) {
         it(`${c.name}, [${g.N}, ${g.C}, ${g.S}] ${layout}`, () => {
-          const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
-          const a = c.run(whole, x, { shape, layout, grad: true }, d);
-          const b = c.run(tiny, x, { shape, layout, grad: true }, d);
-          expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
-          if (a.grad) expect(firstBitDifference(a.grad, b.grad!)).toBe(-1);
-          expect(a.terms).toEqual(b.terms);
+          const base = { shape: layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C], layout, grad: true } as const;
+          const a = c.run(whole, x, base, d);
+          for (const seg of [tiny, wholeThreads]) {
+            const b = c.run(seg, x, base, d);
+            expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
+            if (a.grad) expect(firstBitDifference(a.grad, b.grad!)).toBe(-1);
+            expect(a.terms).toEqual(b.terms);
+          }
         });
       }
     }
   }
 
   it('keeps the copying path in bounded memory: a 64 MB batch leaves wasm memory far below it', async () => {
-    const seg = await init({ backend });
+    const seg = await init({ backend, threads });
     const [N, C, P] = [2, 8, 1 << 20];
     const rand = rng(3);
     const x = Float32Array.from({ length: N * C * P }, () => rand() * 4 - 2);
@@ -51,5 +59,6 @@ describe.each(['wasm', 'js'] as const)('%s: streaming through a window gives the
     seg.dice(x, t, { shape: [N, C, P], out });
     seg.combined(x, t, { shape: [N, C, P], out, terms: [{ loss: 'focal' }, { loss: 'iou' }] });
     expect(seg.memoryBytes).toBeLessThan(8 * 2 ** 20); // the window, scratch and per-class sums
+    seg.dispose();
   });
 });

@@ -4,6 +4,11 @@
 //          value + gradient (or value only), exactly one exp per logit and one vector log per pixel.
 //   dice : softmax Dice, unsquared, per sample, smooth 1 in numerator and denominator
 //          (score = (2I + 1) / (Sp + Sg + 1), loss = 1 - mean over (n, c)), value + gradient.
+//   bce  : binary cross entropy from logits, dense 0/1 float32 targets, mean, value + gradient, with
+//          segloss's algorithm (assembly/sigmoid.ts): one exp, one log (logf scheme) and two divisions.
+//   focal: sigmoid focal loss (torchvision, gamma 2, alpha 0.25), same building blocks.
+//          bce and focal run on the workload `binary` (N4 C1 512x512: logits, then the mask, from the
+//          generator below: y = u < 0.5), the others on index workloads.
 //   bw   : memory bandwidth probe over 256 MB: read-only sum and copy (memcpy); GB/s.
 //
 // SIMD width is the macro W: W=4 -> SSE4.1 (-msse4.1), W=8 -> AVX2 (-mavx2 -mfma, but -ffp-contract=off
@@ -60,6 +65,28 @@ typedef __m256i vi;
 #define VIOR(a, b) _mm256_or_si256(a, b)
 #define VI2F(v) _mm256_cvtepi32_ps(v)
 #define VAND(a, b) _mm256_and_ps(a, b)
+#define VOR(a, b) _mm256_or_ps(a, b)
+#define VXOR(a, b) _mm256_xor_ps(a, b)
+#define VGE(a, b) _mm256_cmp_ps(a, b, _CMP_GE_OQ)
+#define VGT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ)
+#define VEQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
+#define VMIN(a, b) _mm256_min_ps(a, b)
+#define VSEL(m, a, b) _mm256_blendv_ps(b, a, m) /* m ? a : b */
+#define VIADD(a, b) _mm256_add_epi32(a, b)
+#define VISRA(v, k) _mm256_srai_epi32(v, k)
+#define VILT(a, b) _mm256_cmpgt_epi32(b, a)
+static inline void vacc(__m256d *lo, __m256d *hi, vf v) {
+  *lo = _mm256_add_pd(*lo, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+  *hi = _mm256_add_pd(*hi, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+}
+typedef __m256d vd;
+#define VDZERO() _mm256_setzero_pd()
+static inline double vdsum(vd lo, vd hi) {
+  double a[4], b[4];
+  _mm256_storeu_pd(a, lo);
+  _mm256_storeu_pd(b, hi);
+  return ((a[0] + a[1]) + (a[2] + a[3])) + ((b[0] + b[1]) + (b[2] + b[3]));
+}
 static inline double vhsum(vf v) {
   float t[8];
   _mm256_storeu_ps(t, v);
@@ -93,6 +120,29 @@ typedef __m128i vi;
 #define VIOR(a, b) _mm_or_si128(a, b)
 #define VI2F(v) _mm_cvtepi32_ps(v)
 #define VAND(a, b) _mm_and_ps(a, b)
+#define VOR(a, b) _mm_or_ps(a, b)
+#define VXOR(a, b) _mm_xor_ps(a, b)
+#define VGE(a, b) _mm_cmpge_ps(a, b)
+#define VGT(a, b) _mm_cmpgt_ps(a, b)
+#define VEQ(a, b) _mm_cmpeq_ps(a, b)
+#define VMIN(a, b) _mm_min_ps(a, b)
+#define VSEL(m, a, b) _mm_blendv_ps(b, a, m) /* m ? a : b */
+#define VIADD(a, b) _mm_add_epi32(a, b)
+#define VISRA(v, k) _mm_srai_epi32(v, k)
+#define VILT(a, b) _mm_cmplt_epi32(a, b)
+// the four f64 lane sums of segloss (lo: lanes 0, 1; hi: lanes 2, 3)
+static inline void vacc(__m128d *lo, __m128d *hi, vf v) {
+  *lo = _mm_add_pd(*lo, _mm_cvtps_pd(v));
+  *hi = _mm_add_pd(*hi, _mm_cvtps_pd(_mm_movehl_ps(v, v)));
+}
+typedef __m128d vd;
+#define VDZERO() _mm_setzero_pd()
+static inline double vdsum(vd lo, vd hi) {
+  double a[2], b[2];
+  _mm_storeu_pd(a, lo);
+  _mm_storeu_pd(b, hi);
+  return (a[0] + a[1]) + (b[0] + b[1]);
+}
 static inline double vhsum(vf v) {
   float t[4];
   _mm_storeu_ps(t, v);
@@ -397,6 +447,96 @@ static double dice_kernel(const float *x, const uint8_t *lab, int N, int C, int 
   return loss;
 }
 
+
+// ------------------------------------------------------------------------------------------ BCE, focal
+// segloss's log (assembly/math.ts log4, the musl/FreeBSD logf scheme) for u = 1 + e in [1, 2]: no
+// subnormal, zero, infinity or negative input reaches it, so only the arithmetic remains.
+static inline vf vlog12(vf u) {
+  vi ix = VIADD(VCASTI(u), VISET1(0x3f800000 - 0x3f3504f3));
+  vf dk = VI2F(VISUB(VISRA(ix, 23), VISET1(0x7f)));
+  vf f = VSUB(VCASTF(VIADD(VIAND(ix, VISET1(0x007fffff)), VISET1(0x3f3504f3))), VSET1(1.0f));
+  vf s = VDIV(f, VADD(VSET1(2.0f), f));
+  vf z = VMUL(s, s);
+  vf w = VMUL(z, z);
+  vf t1 = VMUL(w, VADD(VSET1(0.40000972152f), VMUL(w, VSET1(0.24279078841f))));
+  vf t2 = VMUL(z, VADD(VSET1(0.66666662693f), VMUL(w, VSET1(0.28498786688f))));
+  vf hfsq = VMUL(VMUL(VSET1(0.5f), f), f);
+  vf r = VADD(VMUL(s, VADD(hfsq, VADD(t2, t1))), VMUL(dk, VSET1(9.0580006145e-6f)));
+  return VADD(VADD(VSUB(r, hfsq), f), VMUL(dk, VSET1(0.69313812256f)));
+}
+
+// Binary cross entropy from logits, dense 0/1 targets y, NCHW, per-class pos_weight and weight, sum
+// reduction scaled by `scale`; segloss's algorithm (assembly/sigmoid.ts) with its exp and log:
+// e = exp(-|x|), u = 1 + e, r = 1 / u, softplus = log(u) + (e - (u - 1)) * r + max(-x, 0),
+// p = x >= 0 ? r : e r, loss = w ((1 - y) x + lift softplus), grad = w (lift p - pw y) scale,
+// lift = 1 + (pw - 1) y. Focal (gamma 2, alpha 0.25, torchvision): see focal_group.
+static inline vf bce_group(vf x, vf y, vf pw, vf wc, vf scale, vf *g) {
+  const vf one = VSET1(1.0f), zero = VZERO();
+  vf negabs = VOR(x, VSET1(-0.0f));
+  vf e = vexp(negabs);
+  vf u = VADD(one, e);
+  vf r = VDIV(one, u);
+  vf softplus = VADD(VADD(vlog12(u), VMUL(VSUB(e, VSUB(u, one)), r)), VMAX(VSUB(zero, x), zero));
+  vf p = VSEL(VGE(x, zero), r, VMUL(e, r));
+  vf noty = VSUB(one, y);
+  vf lift = VADD(one, VMUL(VSUB(pw, one), y));
+  *g = VMUL(VMUL(wc, VSUB(VMUL(lift, p), VMUL(pw, y))), scale);
+  return VMUL(wc, VADD(VMUL(noty, x), VMUL(lift, softplus)));
+}
+
+static inline vf focal_group(vf x, vf y, vf scale, vf *g) {
+  const vf one = VSET1(1.0f), zero = VZERO(), gamma = VSET1(2.0f), alpha = VSET1(0.25f), beta = VSET1(0.75f);
+  vf e = vexp(VOR(x, VSET1(-0.0f)));
+  vf u = VADD(one, e);
+  vf r = VDIV(one, u);
+  vf softplus = VADD(VADD(vlog12(u), VMUL(VSUB(e, VSUB(u, one)), r)), VMAX(VSUB(zero, x), zero));
+  vf pos = VGE(x, zero);
+  vf er = VMUL(e, r);
+  vf p = VSEL(pos, r, er), q = VSEL(pos, er, r);
+  vf noty = VSUB(one, y);
+  vf ce = VADD(VMUL(noty, x), softplus);
+  vf rest = VADD(VMUL(y, q), VMUL(noty, p));
+  vf mod = VMUL(rest, rest); // rest^gamma, gamma = 2 (segloss: exp(gamma log rest))
+  vf slope = VMUL(VMUL(VMUL(gamma, VDIV(ce, rest)), mod), VMUL(p, q));
+  slope = VAND(VMUL(slope, VSUB(one, VADD(y, y))), VGT(rest, zero));
+  vf at = VADD(VMUL(alpha, y), VMUL(beta, noty));
+  *g = VMUL(VMUL(at, VADD(VMUL(VSUB(p, y), mod), slope)), scale);
+  return VMUL(at, VMUL(ce, mod));
+}
+
+// Mean over all elements; C = 1 in the benchmark but the class loop is kept (pw, w per class).
+static double sigmoid_kernel(int focal, const float *x, const float *y, int N, int C, int P, float *g) {
+  const size_t total = (size_t)N * C * P;
+  const float scale = 1.0f / (float)total;
+  vd lo = VDZERO(), hi = VDZERO();
+  double tail = 0.0;
+  for (int n = 0; n < N; n++)
+    for (int c = 0; c < C; c++) {
+      const size_t row = ((size_t)n * C + c) * P;
+      const vf pw = VSET1(1.0f), wc = VSET1(1.0f), vs = VSET1(scale);
+      const int Pv = P - P % W;
+      for (int i = 0; i < Pv; i += W) {
+        vf gv;
+        vf l = focal ? focal_group(VLOAD(x + row + i), VLOAD(y + row + i), vs, &gv)
+                     : bce_group(VLOAD(x + row + i), VLOAD(y + row + i), pw, wc, vs, &gv);
+        if (g) VSTORE(g + row + i, gv);
+        vacc(&lo, &hi, l);
+      }
+      for (int i = Pv; i < P; i++) { // scalar tail through a padded vector
+        float xb[W] = {0}, yb[W] = {0}, gb[W];
+        xb[0] = x[row + i]; yb[0] = y[row + i];
+        vf gv;
+        vf l = focal ? focal_group(VLOAD(xb), VLOAD(yb), vs, &gv) : bce_group(VLOAD(xb), VLOAD(yb), pw, wc, vs, &gv);
+        VSTORE(gb, gv);
+        float lb[W];
+        VSTORE(lb, l);
+        if (g) g[row + i] = gb[0];
+        tail += lb[0];
+      }
+    }
+  return (vdsum(lo, hi) + tail) / (double)total;
+}
+
 // ------------------------------------------------------------------------------------------ harness
 static double now_ms(void) {
   struct timespec ts_;
@@ -426,11 +566,12 @@ static double rng_u(void) {
   return (double)s / 4294967296.0;
 }
 
-typedef struct { const char *name; int N, C, H, Wd; } workload_t;
+typedef struct { const char *name; int N, C, H, Wd, binary; } workload_t;
 static const workload_t presets[] = {
-  { "small", 2, 5, 17, 23 },
-  { "voc", 8, 21, 256, 256 },
-  { "city", 2, 19, 512, 1024 },
+  { "small", 2, 5, 17, 23, 0 },
+  { "voc", 8, 21, 256, 256, 0 },
+  { "city", 2, 19, 512, 1024, 0 },
+  { "binary", 4, 1, 512, 512, 1 }, // dense 0/1 mask: bce and focal
 };
 
 static void bw_probe(int reps) {
@@ -468,7 +609,7 @@ static void bw_probe(int reps) {
 int main(int argc, char **argv) {
   int reps = 9, warmup = 2, grad_mode = 1; // grad_mode: 1 = grad, 0 = forward only, 2 = both
   unsigned seed = 1;
-  int do_ce = 1, do_dice = 1;
+  int do_ce = 1, do_dice = 1, do_bce = 1, do_focal = 1;
   for (int a = 1; a < argc; a++) {
     const char *arg = argv[a];
     if (!strcmp(arg, "--reps") && a + 1 < argc) { reps = atoi(argv[++a]); continue; }
@@ -481,13 +622,17 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(arg, "--kernels") && a + 1 < argc) {
       const char *v = argv[++a];
-      do_ce = strstr(v, "ce") != NULL;
-      do_dice = strstr(v, "dice") != NULL;
+      char buf[256];
+      snprintf(buf, sizeof buf, ",%s,", v);
+      do_ce = strstr(buf, ",ce,") != NULL;
+      do_dice = strstr(buf, ",dice,") != NULL;
+      do_bce = strstr(buf, ",bce,") != NULL;
+      do_focal = strstr(buf, ",focal,") != NULL;
       continue;
     }
     if (reps < 1) reps = 1;
     if (!strcmp(arg, "bw")) { bw_probe(reps < 3 ? 3 : reps); continue; }
-    workload_t wl = { arg, 0, 0, 0, 0 };
+    workload_t wl = { arg, 0, 0, 0, 0, 0 };
     for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++)
       if (!strcmp(arg, presets[k].name)) wl = presets[k];
     if (!wl.N && sscanf(arg, "%dx%dx%dx%d", &wl.N, &wl.C, &wl.H, &wl.Wd) != 4) {
@@ -499,14 +644,18 @@ int main(int argc, char **argv) {
     const size_t nx = (size_t)N * C * P, nl = (size_t)N * P;
     float *x = malloc(nx * sizeof(float)), *g = malloc(nx * sizeof(float));
     uint8_t *lab = malloc(nl);
+    float *ym = wl.binary ? malloc(nx * sizeof(float)) : NULL;
     if (!dice_scratch) dice_scratch = malloc(sizeof(float) * TILE * 256);
     rng_state = seed ? seed : 1;
     for (size_t i = 0; i < nx; i++) x[i] = (float)((rng_u() - 0.5) * 8.0);
-    for (size_t i = 0; i < nl; i++) lab[i] = (uint8_t)floor(rng_u() * C);
+    if (wl.binary) for (size_t i = 0; i < nx; i++) ym[i] = rng_u() < 0.5 ? 1.0f : 0.0f;
+    else for (size_t i = 0; i < nl; i++) lab[i] = (uint8_t)floor(rng_u() * C);
     memset(g, 0, nx * sizeof(float));
     double *t = malloc(sizeof(double) * reps);
-    for (int kern = 0; kern < 2; kern++) {
-      if ((kern == 0 && !do_ce) || (kern == 1 && !do_dice)) continue;
+    static const char *kname[] = { "ce", "dice", "bce", "focal" };
+    for (int kern = 0; kern < 4; kern++) {
+      if (wl.binary ? (kern < 2 || (kern == 2 && !do_bce) || (kern == 3 && !do_focal))
+                    : (kern >= 2 || (kern == 0 && !do_ce) || (kern == 1 && !do_dice))) continue;
       for (int gm = 0; gm < 2; gm++) {
         const int with_grad = gm == 1;
         if (grad_mode != 2 && with_grad != grad_mode) continue;
@@ -514,7 +663,9 @@ int main(int argc, char **argv) {
         double loss = 0.0;
         for (int r = -warmup; r < reps; r++) {
           double t0 = now_ms();
-          loss = kern == 0 ? ce_kernel(x, lab, N, C, P, 255, gp) : dice_kernel(x, lab, N, C, P, 255, gp);
+          loss = kern == 0 ? ce_kernel(x, lab, N, C, P, 255, gp)
+               : kern == 1 ? dice_kernel(x, lab, N, C, P, 255, gp)
+               : sigmoid_kernel(kern == 3, x, ym, N, C, P, gp);
           double t1 = now_ms();
           if (r >= 0) t[r] = t1 - t0;
         }
@@ -524,14 +675,14 @@ int main(int argc, char **argv) {
         stats_t s = summarize(t, reps);
         printf("{\"kernel\":\"%s\",\"isa\":\"%s\",\"workload\":\"%s\",\"N\":%d,\"C\":%d,\"P\":%d,\"grad\":%s,\"reps\":%d,"
                "\"median_ms\":%.3f,\"min_ms\":%.3f,\"max_ms\":%.3f,\"loss\":%.17g",
-               kern == 0 ? "ce" : "dice", ISA, wl.name, N, C, P, with_grad ? "true" : "false", reps, s.median, s.min,
+               kname[kern], ISA, wl.name, N, C, P, with_grad ? "true" : "false", reps, s.median, s.min,
                s.max, loss);
         if (with_grad) printf(",\"grad_l1\":%.17g,\"grad_dot_x\":%.17g", l1, dot);
         printf("}\n");
         fflush(stdout);
       }
     }
-    free(x); free(g); free(lab); free(t);
+    free(x); free(g); free(lab); free(ym); free(t);
   }
   return 0;
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Native reference kernels (CE and unsquared softmax Dice, value + gradient) and a memory bandwidth probe.
+# Native reference kernels (CE and unsquared softmax Dice on index workloads, BCE and sigmoid focal on
+# the dense `binary` workload, value + gradient) and a memory bandwidth probe.
 # Builds kernels.c with clang -O3 -ffp-contract=off twice: W=4 (-msse4.1) and W=8 (-mavx2 -mfma),
 # into bench/native/out/ (gitignored), then runs the workloads given and prints one JSON line per result.
 #
@@ -8,8 +9,9 @@
 #   bash bench/native/run.sh --grad both --reps 9 voc bw
 #
 # Options (passed through to the binaries unless noted): --isa sse|avx2|sse,avx2 (this script),
-#   --reps R (9, min 7 recommended), --warmup K (2), --grad 1|0|both (1), --kernels ce,dice, --seed S (1).
-# Workloads: small (N2 C5 17x23), voc (N8 C21 256x256), city (N2 C19 512x1024), NxCxHxW, bw (bandwidth).
+#   --reps R (9, min 7 recommended), --warmup K (2), --grad 1|0|both (1), --kernels ce,dice,bce,focal, --seed S (1).
+# Workloads: small (N2 C5 17x23), voc (N8 C21 256x256), city (N2 C19 512x1024), binary (N4 C1 512x512,
+#   dense mask), NxCxHxW, bw (bandwidth).
 # Without clang: prints {"skipped":"clang not found"} and exits 0.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

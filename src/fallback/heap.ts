@@ -31,14 +31,17 @@ export class Heap implements LinearMemory {
 }
 
 // The four per-lane f64 accumulators of assembly/common.ts, combined as (a0 + a1) + (a2 + a3), kept in
-// the scratch where the wasm keeps them (a streamed call carries them from one window to the next).
+// the scratch where the wasm keeps them (a sample streamed through windows carries them to the next).
 // Pixel i of a sample is lane i & 3. The wasm also adds 0 for the masked lanes of a short group;
 // that changes nothing, since an accumulator that starts at +0 can never become -0.
 export class LaneSums {
   private readonly lanes: Float64Array;
-  constructor(heap: Heap, at: number, carry: number) {
+  constructor(heap: Heap, at: number) {
     this.lanes = heap.views().f64.subarray(at >>> 3, (at >>> 3) + 4);
-    if (!carry) this.lanes.fill(0);
+  }
+  /** Sample n of a call starts from 0, unless it is the first and continues the previous call's sample. */
+  start(n: number, carrySample: number): void {
+    if (!(n === 0 && carrySample)) this.lanes.fill(0);
   }
   add(pixel: number, value: number): void {
     this.lanes[pixel & 3] += value;

@@ -4,6 +4,9 @@ import { ELEMENTWISE_ARGS, RANGE_ARGS, readArgs } from '../abi.js';
 
 export const fr = Math.fround;
 
+/** wasm's f32x4.pmax lane: b if a < b, else a (NaN and signed zeros as the comparison falls). */
+export const pmax = (a: number, b: number): number => (a < b ? b : a);
+
 const bitsF32 = new Float32Array(1);
 const bitsI32 = new Int32Array(bitsF32.buffer);
 function fromBits(bits: number): number {

@@ -1,5 +1,5 @@
 // Twin of assembly/region.ts, one pixel (wasm lane) at a time.
-import { fr, exp } from './math.js';
+import { fr, pmax, exp } from './math.js';
 import type { Heap } from './heap.js';
 import { type ArgsOf, CLASS_SUMS_AT, REGION_ARGS, readArgs } from '../abi.js';
 
@@ -21,7 +21,7 @@ export const regionGradSharedSoftmax = (heap: Heap, args: number) => regionGrad(
 function activate(f32: Float32Array, xi: number, cs: number, C: number, activation: number, p: Float64Array): void {
   if (activation === 0) {
     let m = f32[xi];
-    for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
+    for (let c = 1; c < C; c++) m = pmax(m, f32[xi + c * cs]);
     let s = 0;
     for (let c = 0; c < C; c++) {
       p[c] = exp(fr(f32[xi + c * cs] - m));
@@ -61,7 +61,7 @@ function regionStats(heap: Heap, a: RegionArgs, activation: number): void {
         const pv = valid ? p[c] : 0;
         const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >>> 2) + e0 + c * cs];
         const a = c * 12 + j;
-        acc[a] += fr(pv * g);
+        acc[a] += labels ? (g ? pv : 0) : fr(pv * g); // an index target: scatterStats
         acc[a + 4] += squared ? fr(pv * pv) : pv;
         acc[a + 8] += squared ? fr(g * g) : g;
       }
@@ -87,14 +87,21 @@ export function writeStats(f64: Float64Array, out: number, acc: Float64Array, n:
   }
 }
 
-function regionGrad(heap: Heap, a: RegionArgs, activation: number, shared: boolean): void {
+function regionGrad(heap: Heap, a: RegionArgs, activation: number, ce: boolean): void {
   const { grad, labels, y, N, C, P, nhwc, labelOffset, ignore, squared, coefA, coefB, prior, factor } = a;
-  const logits = shared ? a.x : 0;
+  const { weight, smoothing, scale } = a;
   const { f32, i32 } = heap.views();
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const u = new Float64Array(C);
-  const probs = new Float64Array(C);
+  // the shared-softmax cross entropy's constants, as softmax.ts computes them
+  const w0 = weight >>> 2;
+  let wSum = 0;
+  if (ce) for (let c = 0; c < C; c++) wSum = fr(wSum + f32[w0 + c]);
+  const keep = fr(1 - smoothing);
+  const epsC = fr(smoothing / C);
+  const smooth = ce && smoothing !== 0;
+  const qW = fr(epsC * scale);
   for (let n = 0; n < N; n++) {
     const an = (coefA >>> 2) + n * C;
     const bn = (coefB >>> 2) + n * C;
@@ -103,11 +110,47 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, shared: boole
       const gi = (grad >>> 2) + e0;
       const label = labels ? i32[(labels >>> 2) + n * P + i] : 0;
       const valid = !labels || label !== ignore;
+      let q = 0;
+      let qT = 0;
+      if (ce) {
+        const wt = f32[w0 + (valid ? label : 0)];
+        const coefT = fr(keep * wt);
+        const coef = smooth ? fr(coefT + fr(epsC * wSum)) : coefT;
+        q = fr(coef * scale);
+        qT = fr(coefT * scale);
+      }
+      if (activation === 0 && !squared) {
+        // region.ts softmaxUnsquaredTile (gradTileIndexSoftmax for an index target):
+        // dot = 0 + sum over g_c != 0 of (a_c g_c) p_c, + sum b_c p_c; d_c = p_c (b_c - dot) (+ p_c (a_c g_c))
+        const target = (c: number) =>
+          !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >>> 2) + e0 + c * cs];
+        let dot = 0;
+        for (let c = 0; c < C; c++) {
+          const g = target(c);
+          if (g !== 0) dot = fr(dot + fr(fr(f32[an + c] * g) * f32[gi + c * cs]));
+        }
+        for (let c = 0; c < C; c++) dot = fr(dot + fr(f32[bn + c] * f32[gi + c * cs]));
+        for (let c = 0; c < C; c++) {
+          const at = gi + c * cs;
+          const p = f32[at];
+          let d = valid ? fr(p * fr(f32[bn + c] - dot)) : 0;
+          const g = target(c);
+          if (g !== 0) d = fr(d + fr(p * fr(f32[an + c] * g)));
+          if (!ce) {
+            f32[at] = d;
+            continue;
+          }
+          let gce = fr(fr(p * q) - (valid && c === label ? qT : 0));
+          if (smooth) gce = fr(gce - fr(f32[w0 + c] * qW));
+          if (!valid) gce = 0;
+          f32[at] = fr(fr(0 + fr(prior * gce)) + fr(factor * d));
+        }
+        continue;
+      }
       let dot = 0;
-      if (logits) activate(f32, (logits >>> 2) + e0, cs, C, 0, probs);
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
-        const p = logits ? probs[c] : f32[at];
+        const p = f32[at];
         const g = !valid ? 0 : labels ? (label === c + labelOffset ? 1 : 0) : f32[(y >>> 2) + e0 + c * cs];
         const b = f32[bn + c];
         u[c] = fr(fr(f32[an + c] * g) + (squared ? fr(b * fr(p + p)) : b));
@@ -118,9 +161,16 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, shared: boole
       if (activation !== 0) continue;
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
-        const p = logits ? probs[c] : f32[at];
+        const p = f32[at];
         const d = valid ? fr(p * fr(u[c] - dot)) : 0;
-        f32[at] = logits ? fr(fr(0 + fr(prior * f32[at])) + fr(factor * d)) : d;
+        if (!ce) {
+          f32[at] = d;
+          continue;
+        }
+        let gce = fr(fr(p * q) - (valid && c === label ? qT : 0));
+        if (smooth) gce = fr(gce - fr(f32[w0 + c] * qW));
+        if (!valid) gce = 0;
+        f32[at] = fr(fr(0 + fr(prior * gce)) + fr(factor * d));
       }
     }
   }

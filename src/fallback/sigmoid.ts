@@ -1,5 +1,5 @@
 // Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
-import { fr, exp, log, log1p, pow } from './math.js';
+import { fr, exp, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
 import { type ArgsOf, LOSS_SUMS_AT, SIGMOID_ARGS, TILE, readArgs } from '../abi.js';
 
@@ -16,8 +16,9 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
   const cs = nhwc ? 1 : P;
   const ps = nhwc ? C : 1;
   const beta = fr(1 - alpha);
-  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
   for (let n = 0; n < N; n++) {
+    sums.start(n, a.carrySample);
     for (let t0 = 0; t0 < P; t0 += TILE) {
       const end = Math.min(P, t0 + TILE);
       for (let c = 0; c < C; c++) {
@@ -32,8 +33,10 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
           let g: number;
           if (fromLogits) {
             const e = exp(-Math.abs(xc));
-            const softplus = fr(log1p(e) + Math.max(-xc, 0));
-            const r = fr(1 / fr(1 + e));
+            const u = fr(1 + e);
+            const r = fr(1 / u);
+            // log(u) is log4 on [1, 2]; the correction is multiplied by r (assembly/math.ts log1pWith)
+            const softplus = fr(fr(log(u) + fr(fr(e - fr(u - 1)) * r)) + Math.max(-xc, 0));
             const positive = xc >= 0;
             const p = positive ? r : fr(e * r);
             if (focal) {
@@ -43,7 +46,7 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
               let mod = 1;
               let slope = 0;
               if (gamma !== 0) {
-                mod = pow(rest, gamma);
+                mod = gamma === 2 ? fr(rest * rest) : pow(rest, gamma);
                 slope = fr(fr(fr(gamma * fr(ce / rest)) * mod) * fr(p * q));
                 slope = fr(slope * fr(1 - fr(yc + yc)));
                 if (!(rest > 0)) slope = 0;
@@ -77,6 +80,6 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
         }
       }
     }
+    heap.views().f64[(out >>> 3) + n] = sums.total();
   }
-  heap.views().f64[out >>> 3] = sums.total();
 }

@@ -1,5 +1,5 @@
 // Twin of assembly/softmax.ts, one pixel (wasm lane) at a time. Pointers are byte offsets into `heap`.
-import { fr, exp, log, pow } from './math.js';
+import { fr, pmax, exp, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
 import { type ArgsOf, LOSS_SUMS_AT, SOFTMAX_ARGS, readArgs } from '../abi.js';
 
@@ -25,8 +25,9 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
   let wSum = 0;
   for (let c = 0; c < C; c++) wSum = fr(wSum + f32[w0 + c]);
   const smooth = !focal && smoothing !== 0;
-  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
   for (let n = 0; n < N; n++) {
+    sums.start(n, a.carrySample);
     if (stats && !(n === 0 && a.carrySample)) region.fill(0);
     for (let i = 0; i < P; i++) {
       const xi = (x >>> 2) + n * C * P + i * ps;
@@ -35,7 +36,7 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
       const valid = label !== ignore;
       const t = valid ? label : 0;
       let m = f32[xi];
-      for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
+      for (let c = 1; c < C; c++) m = pmax(m, f32[xi + c * cs]);
       let s = 0;
       let xt = 0;
       let et = 0;
@@ -86,27 +87,31 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
       if (losses) f32[(losses >>> 2) + n * P + i] = loss;
       if (!grad) continue;
       const rs = fr(1 / s);
-      const q = fr(fr(coef * scale) * rs);
+      const q = fr(coef * scale);
       const qT = fr(coefT * scale);
       const qW = fr(epsC * scale);
       for (let c = 0; c < C; c++) {
         const at = gi + c * cs;
+        const p = fr(f32[at] * rs);
         if (stats) {
-          const pv = valid ? fr(f32[at] * rs) : 0;
+          // shared softmax: the region statistics, and p left in grad for regionGradSharedSoftmax
+          const pv = valid ? p : 0;
           const g = valid && c === t ? 1 : 0;
           const a = c * 12 + (i & 3);
-          region[a] += fr(pv * g);
+          region[a] += g ? pv : 0; // region.ts scatterStats: only the pixel's own class adds to I
           region[a + 4] += squared ? fr(pv * pv) : pv;
           region[a + 8] += g;
+          f32[at] = p;
+          continue;
         }
-        let g = fr(fr(f32[at] * q) - (c === t ? qT : 0));
+        let g = fr(fr(p * q) - (c === t ? qT : 0));
         if (smooth) g = fr(g - fr(f32[w0 + c] * qW));
         f32[at] = valid ? g : 0;
       }
     }
+    f64[(out >>> 3) + n] = sums.total();
     if (stats) writeStats(f64, stats, region, n, C);
   }
-  f64[out >>> 3] = sums.total();
 }
 
 function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
@@ -118,15 +123,16 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
   const keep = fr(1 - smoothing);
   const epsC = fr(smoothing / C);
   const smooth = smoothing !== 0;
-  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT, a.carryLoss);
+  const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
   for (let n = 0; n < N; n++) {
+    sums.start(n, a.carrySample);
     for (let i = 0; i < P; i++) {
       const e0 = n * C * P + i * ps;
       const xi = (x >>> 2) + e0;
       const yi = (y >>> 2) + e0;
       const gi = (grad >>> 2) + e0;
       let m = f32[xi];
-      for (let c = 1; c < C; c++) m = Math.max(m, f32[xi + c * cs]);
+      for (let c = 1; c < C; c++) m = pmax(m, f32[xi + c * cs]);
       let s = 0;
       let ySum = 0;
       let yd = 0;
@@ -154,6 +160,6 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
         f32[at] = fr(fr(f32[at] * q) - fr(wy * scale));
       }
     }
+    heap.views().f64[(out >>> 3) + n] = sums.total();
   }
-  heap.views().f64[out >>> 3] = sums.total();
 }

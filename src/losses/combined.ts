@@ -119,16 +119,16 @@ function sharedSoftmax(call: Call, terms: ParsedTerm[]): Shared | undefined {
 }
 
 /**
- * Two passes over the logits instead of four: the cross-entropy kernel also sums the region statistics
- * from its softmax, and the region gradient recomputes the softmax and adds itself to the
- * cross-entropy gradient in place.
+ * Two passes instead of four, and one exp per logit: the cross-entropy kernel also sums the region
+ * statistics from its softmax and leaves the probabilities in the gradient buffer; the second pass
+ * computes both gradients from them and sums them in place.
  */
 function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): CombinedResult {
   const { N, C, nhwc } = call.g;
   const cs = ce.settings as { reduction: 'mean' | 'sum'; weight?: Float32Array; ignoreIndex: number; labelSmoothing: number };
   const r = region.settings as unknown as RegionOptionSettings;
   const settings = regionSettings(region.def.name as 'dice', r);
-  const sums = call.zeros(32);
+  const sums = call.lossSums();
   const weight = call.putF32(cs.weight ?? new Float32Array(C).fill(1));
   // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
   const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight).weightSum;
@@ -139,17 +139,18 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   call.pass({ labels: true, grad }, (w) =>
     call.kernel('crossEntropyIndexWithRegion', {
       ...w, target: w.labels, weight, C, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
-      scale, losses: 0, out: sums, stats: stats.ptr + w.n * C * 24, squared,
+      scale, losses: 0, out: sums + 8 * w.n, stats: stats.ptr + w.n * C * 24, squared,
     }));
-  const sum = call.f64(sums, 1)[0];
+  const sum = call.sumOf(sums);
   const ceLoss = cs.reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
   const done = finishRegion(stats.read(), N, C, settings);
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
-  call.pass({ labels: true, grad, gradIn: true }, (w) =>
+  call.pass({ labels: true, input: false, grad, gradIn: true }, (w) =>
     call.kernel('regionGradSharedSoftmax', {
       ...w, y: 0, C, nhwc: +nhwc, labelOffset: 0, ignore: cs.ignoreIndex, squared, stats: 0,
       coefA: coefA + w.n * C * 4, coefB: coefB + w.n * C * 4, prior: ce.factor, factor: region.factor,
+      weight, smoothing: cs.labelSmoothing, scale,
     }));
   const values = order.map((name) => (name === 'crossEntropy' ? ceLoss : (done.loss as number)));
   const factors = order.map((name) => (name === 'crossEntropy' ? ce.factor : region.factor));

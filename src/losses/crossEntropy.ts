@@ -15,23 +15,23 @@ export const crossEntropy = defineLoss({
   },
   run(call, s) {
     const { N, C, P, nhwc } = call.g;
-    const sum = call.zeros(32);
+    const sum = call.lossSums();
     const weight = call.putF32(s.weight ?? ones(C));
     const grad = call.gradient();
     const losses = s.reduction === 'none' ? call.perPixelLosses('pixel') : undefined;
-    const fixed = { weight, C, nhwc: +nhwc, smoothing: s.labelSmoothing, gamma: 0, out: sum, stats: 0, squared: 0 };
+    const fixed = { weight, C, nhwc: +nhwc, smoothing: s.labelSmoothing, gamma: 0, stats: 0, squared: 0 };
     if (call.targetKind === 'dense') {
       call.checkRange('target', call.target, 0, 1);
       const divisor = N * P; // PyTorch divides probability targets by the pixel count
       const scale = s.reduction === 'mean' ? 1 / divisor : 1;
       call.pass({ dense: true, grad, losses }, (w) =>
-        call.kernel('crossEntropyDense', { ...fixed, ...w, target: w.y, ignore: 0, scale }));
+        call.kernel('crossEntropyDense', { ...fixed, ...w, target: w.y, ignore: 0, scale, out: sum + 8 * w.n }));
       return call.result(sum, s.reduction, divisor, grad, losses);
     }
     const divisor = call.labels(C, s.ignoreIndex, weight).weightSum;
     const scale = Call.scale(s.reduction, divisor);
     call.pass({ labels: true, grad, losses }, (w) =>
-      call.kernel('crossEntropyIndex', { ...fixed, ...w, target: w.labels, ignore: s.ignoreIndex!, scale }));
+      call.kernel('crossEntropyIndex', { ...fixed, ...w, target: w.labels, ignore: s.ignoreIndex!, scale, out: sum + 8 * w.n }));
     return call.result(sum, s.reduction, divisor, grad, losses);
   },
 });

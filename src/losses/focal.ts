@@ -41,7 +41,7 @@ export const focal = defineLoss({
       });
     }
     const { C, nhwc } = call.g;
-    const sum = call.zeros(32);
+    const sum = call.lossSums();
     const alpha = call.putF32(s.alpha as Float32Array);
     const divisor = call.labels(C, s.ignoreIndex).kept;
     const grad = call.gradient();
@@ -50,7 +50,7 @@ export const focal = defineLoss({
     call.pass({ labels: true, grad, losses }, (w) =>
       call.kernel('focalSoftmax', {
         ...w, target: w.labels, weight: alpha, C, nhwc: +nhwc, ignore: s.ignoreIndex!, smoothing: 0, gamma: s.gamma,
-        scale, out: sum, stats: 0, squared: 0,
+        scale, out: sum + 8 * w.n, stats: 0, squared: 0,
       }));
     return call.result(sum, s.reduction, divisor, grad, losses);
   },

@@ -94,6 +94,7 @@ export function runRegion(call: Call, s: RegionPass, finish: RegionFinish): Loss
   const stats = call.stats(N * C * 3);
   const fixed = {
     C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +s.squared, prior: 0, factor: 0,
+    weight: 0, smoothing: 0, scale: 0,
   };
   const targets = { labels: index, dense: !index };
   call.pass({ ...targets, grad }, (w) =>

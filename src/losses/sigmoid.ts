@@ -19,7 +19,7 @@ export interface SigmoidParams {
 export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
   const { C, nhwc } = call.g;
   const index = call.targetKind === 'index';
-  const sum = call.zeros(32);
+  const sum = call.lossSums();
   const posWeight = call.putF32(p.posWeight ?? ones(C));
   const weight = call.putF32(p.weight ?? ones(C));
   let divisor = call.input.length;
@@ -35,7 +35,7 @@ export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
   call.pass({ labels: index, dense: !index, grad, losses }, (w) =>
     call.kernel(p.kernel, {
       ...w, posWeight, weight, C, nhwc: +nhwc, labelOffset: C === 1 ? 1 : 0, ignore: p.ignoreIndex ?? NO_IGNORE,
-      gamma: p.gamma ?? 0, alpha: p.alpha ?? 0, scale, out: sum,
+      gamma: p.gamma ?? 0, alpha: p.alpha ?? 0, scale, out: sum + 8 * w.n,
     }));
   return call.result(sum, p.reduction, divisor, grad, losses);
 }

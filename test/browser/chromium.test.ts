@@ -37,7 +37,9 @@ const TYPES: Record<string, string> = {
  * Serves `[path, target]` routes: a path ending in / maps a directory (index.html for the bare
  * directory), any other path one file. GET only, nothing outside the targets, every request logged.
  */
-function serve(routes: [path: string, target: string][], log: string[]): Promise<{ server: Server; origin: string }> {
+function serve(routes: [path: string, target: string][], log: string[], isolated = false): Promise<{ server: Server; origin: string }> {
+  // COOP + COEP make the page cross-origin isolated: SharedArrayBuffer, so threads
+  const isolation = isolated ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' } : {};
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     log.push(path);
@@ -52,7 +54,7 @@ function serve(routes: [path: string, target: string][], log: string[]): Promise
     if (req.method === 'GET' && file) {
       try {
         const body = await readFile(file);
-        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+        res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store', ...isolation });
         res.end(body);
         return;
       } catch {
@@ -104,6 +106,8 @@ async function results(context: BrowserContext, url: string): Promise<Outcome> {
 
 describe('chromium', () => {
   let server: Server | undefined;
+  let isolatedServer: Server | undefined;
+  let isolated: Outcome;
   let context: BrowserContext | undefined;
   let profile: string | undefined;
   let plain: Outcome;
@@ -147,12 +151,17 @@ describe('chromium', () => {
       timeout: 60_000,
     });
     plain = await results(context, `${served.origin}/browser/index.html`);
+    // the same page served with COOP/COEP from another origin (port)
+    const servedIsolated = await serve([['/pkg/', join(dir, 'node_modules/segloss')], ['/', dir]], requests, true);
+    isolatedServer = servedIsolated.server;
+    isolated = await results(context, `${servedIsolated.origin}/browser/index.html`);
     bundled = await results(context, `${served.origin}/bundle/browser/bundle.html`);
   });
 
   afterAll(async () => {
     await context?.close();
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await new Promise((resolve) => (isolatedServer ? isolatedServer.close(resolve) : resolve(undefined)));
     if (profile) await rm(profile, { recursive: true, force: true });
   });
 
@@ -160,13 +169,20 @@ describe('chromium', () => {
     const version = context?.browser()?.version() ?? '';
     console.log(`chromium ${version} main thread: ${summary(plain.main)}, init() -> ${plain.main.auto}`);
     expect(plain.main.runtime).toMatchObject({ scope: 'window' });
-    expectAllPassed(plain.main, 'chromium main thread');
+    expectAllPassed(plain.main, 'chromium main thread', 1); // not cross-origin isolated: one thread
+  });
+
+  it('runs 2 threads on a cross-origin-isolated page (COOP/COEP), main thread and Worker', () => {
+    console.log(`chromium, isolated page: ${summary(isolated.main)}; its worker: ${summary(isolated.worker!)}`);
+    expect(isolated.main.runtime).toMatchObject({ scope: 'window' });
+    expectAllPassed(isolated.main, 'chromium isolated page, main thread', 2);
+    expectAllPassed(isolated.worker!, 'chromium isolated page, worker', 2);
   });
 
   it('runs the fixture suite on wasm and js in a module Web Worker', () => {
     console.log(`chromium worker: ${summary(plain.worker!)}, init() -> ${plain.worker!.auto}`);
     expect(plain.worker!.runtime).toMatchObject({ scope: 'worker' });
-    expectAllPassed(plain.worker!, 'chromium worker');
+    expectAllPassed(plain.worker!, 'chromium worker', 1);
   });
 
   it('merges a confusion matrix built in a Web Worker (posted as toJSON) with one built on the page', () => {
@@ -188,6 +204,6 @@ describe('chromium', () => {
     expect(warnings).toEqual([]);
     // The bundler found the kernels through new URL(..., import.meta.url) and emitted them.
     expect(requests.filter((r) => /^\/bundle\/assets\/kernels-.*\.wasm$/.test(r)).length).toBeGreaterThan(0);
-    expectAllPassed(bundled.main, 'chromium, Vite bundle');
+    expectAllPassed(bundled.main, 'chromium, Vite bundle', 1);
   });
 });

@@ -99,25 +99,30 @@ export async function runConformance(segloss, cases) {
 
 /**
  * What every runtime reports: the backend `init()` picks by default, the fixture census (the losses
- * the package exports and those of them no fixture covers), and the suite on `init({ backend: 'wasm' })`
- * and `init({ backend: 'js' })`. `segloss` is the package's module as the runtime imported it
- * (`{ init, LOSS_NAMES }`); `options` go to every init (e.g. `{ wasm }`).
+ * the package exports and those of them no fixture covers), and the suite on `init({ backend: 'wasm' })`,
+ * `init({ backend: 'js' })` and `init({ backend: 'wasm', threads: 2 })` (with the threads it got).
+ * `segloss` is the package's module as the runtime imported it (`{ init, LOSS_NAMES }`); `options` go
+ * to every init (e.g. `{ wasm }`).
  */
 export async function runBackends(segloss, cases, options = {}) {
   const { init, LOSS_NAMES } = segloss;
   const auto = await init(options);
   const results = [];
-  for (const backend of ['wasm', 'js']) {
+  for (const [backend, threads] of [['wasm', 1], ['js', 1], ['wasm', 2]]) {
     let seg;
     try {
-      seg = await init({ ...options, backend });
+      seg = await init({ ...options, backend, threads });
     } catch (e) {
       const why = String(e && e.stack ? e.stack : e);
-      results.push({ backend: null, requested: backend, passed: 0, failed: cases.length, failures: [{ name: '(init)', why }] });
+      results.push({ backend: null, requested: backend, threadsRequested: threads, passed: 0, failed: cases.length, failures: [{ name: '(init)', why }] });
       continue;
     }
-    const result = await runConformance(seg, cases);
-    results.push({ ...result, requested: backend });
+    try {
+      const result = await runConformance(seg, cases);
+      results.push({ ...result, requested: backend, threadsRequested: threads, threads: seg.threads });
+    } finally {
+      seg.dispose();
+    }
   }
   const fns = [...new Set(cases.map((c) => c.fn))];
   return { auto: auto.backend, cases: cases.length, fns, losses: lossesOf(LOSS_NAMES), uncovered: uncovered(LOSS_NAMES, cases), results };

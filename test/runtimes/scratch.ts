@@ -23,6 +23,9 @@ export const CASES = loadFixtures().length;
 export interface Result {
   backend: string | null;
   requested: string;
+  threadsRequested: number;
+  /** seg.threads */
+  threads?: number;
   passed: number;
   failed: number;
   failures: { name: string; why: string }[];
@@ -69,17 +72,19 @@ export function runJson(
 
 /**
  * Both backends passed every fixture case, the fixtures cover every loss the packed package exports
- * (its LOSS_NAMES, the same as the repo's, plus 'combined'), the wasm one really ran on wasm, and
- * init() chose wasm.
+ * (its LOSS_NAMES, the same as the repo's, plus 'combined'), the wasm one really ran on wasm (also with
+ * `threads: 2`, which got `threads` threads: 2 where Workers and shared memory exist), and init() chose
+ * wasm.
  */
-export function expectAllPassed(report: Report, where: string): void {
+export function expectAllPassed(report: Report, where: string, threads = 2): void {
   expect(report.cases, `${where}: fixture cases loaded`).toBe(CASES);
   expect(report.losses, `${where}: the package's LOSS_NAMES + combined`).toEqual(lossesOf(LOSS_NAMES));
   expect(report.uncovered, `${where}: losses without fixtures`).toEqual([]);
   expect(report.fns, `${where}: losses covered`).toEqual(expect.arrayContaining(report.losses));
-  expect(report.results.map((r) => r.requested)).toEqual(['wasm', 'js']);
+  expect(report.results.map((r) => [r.requested, r.threadsRequested])).toEqual([['wasm', 1], ['js', 1], ['wasm', 2]]);
+  expect(report.results.map((r) => r.threads), `${where}: seg.threads`).toEqual([1, 1, threads]);
   for (const r of report.results) {
-    const label = `${where}, backend '${r.requested}'`;
+    const label = `${where}, backend '${r.requested}', ${r.threadsRequested} thread(s) requested`;
     expect(r.failures, `${label}: failures`).toEqual([]);
     expect(r.failed, `${label}: failed`).toBe(0);
     expect(r.passed, `${label}: passed`).toBe(CASES);
@@ -89,7 +94,7 @@ export function expectAllPassed(report: Report, where: string): void {
 }
 
 export function summary(report: Report): string {
-  return report.results.map((r) => `${r.backend ?? r.requested} ${r.passed}/${r.passed + r.failed}`).join(', ');
+  return report.results.map((r) => `${r.backend ?? r.requested}${r.threads && r.threads > 1 ? ` ${r.threads} threads` : ''} ${r.passed}/${r.passed + r.failed}`).join(', ');
 }
 
 /** The target of `exports['.']` under `conditions` (Node's algorithm: first matching key wins). */

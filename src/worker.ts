@@ -1,0 +1,50 @@
+// A thread of the pool (src/pool.ts): instantiates the shared-memory kernels over the memory it is
+// sent, says 'ready', then parks in Atomics.wait on its control slot and runs the kernels it is given.
+type Start = { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; names: string[] };
+
+const SEQ = 0;
+const DONE = 1;
+const KERNEL = 2;
+const ARGS = 3;
+
+async function serve(start: Start, reply: (m: unknown) => void): Promise<void> {
+  let s: Int32Array;
+  let fns: ((args: number) => void)[];
+  try {
+    const instance = await WebAssembly.instantiate(start.module, { env: { memory: start.memory } });
+    const exports = instance.exports as Record<string, (args: number) => void>;
+    fns = start.names.map((n) => exports[n]);
+    s = new Int32Array(start.memory.buffer, start.ctrl, 16);
+  } catch (e) {
+    reply({ error: String(e) });
+    return;
+  }
+  let seen = Atomics.load(s, SEQ); // before 'ready': the first job bumps it only after
+  reply('ready');
+  for (;;) {
+    Atomics.wait(s, SEQ, seen);
+    const seq = Atomics.load(s, SEQ);
+    if (seq === seen) continue;
+    seen = seq;
+    const kernel = s[KERNEL];
+    if (kernel < 0) return;
+    let done = seq;
+    try {
+      fns[kernel](s[ARGS]);
+    } catch {
+      done = -seq;
+    }
+    Atomics.store(s, DONE, done);
+    Atomics.notify(s, DONE);
+  }
+}
+
+const g = globalThis as { WorkerGlobalScope?: unknown; addEventListener?: (t: string, h: (e: MessageEvent) => void) => void; postMessage?: (m: unknown) => void; close?: () => void };
+if (typeof g.WorkerGlobalScope !== 'undefined' && typeof g.addEventListener === 'function') {
+  g.addEventListener('message', (e: MessageEvent) => void serve(e.data as Start, (m) => g.postMessage!(m)).then(() => g.close?.()));
+} else {
+  const name = 'node:worker_threads';
+  const { parentPort }: typeof import('node:worker_threads') = await import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+  parentPort!.once('message', (start: Start) => void serve(start, (m) => parentPort!.postMessage(m)).then(() => parentPort!.close()));
+}
+export {};
