@@ -60,6 +60,20 @@ const INF = f32x4.splat(Infinity);
 const NEG_INF = f32x4.splat(-Infinity);
 const NAN = f32x4.splat(NaN);
 
+// The log polynomial of a normal positive x: ix its bits plus LOG_SHIFT, dk its exponent as f32.
+// @ts-ignore: decorator
+@inline function logPoly(ix: v128, dk: v128): v128 {
+  const f = f32x4.sub(i32x4.add(v128.and(ix, MANTISSA), SQRT_HALF_BITS), ONE);
+  const s = f32x4.div(f, f32x4.add(TWO, f));
+  const z = f32x4.mul(s, s);
+  const w = f32x4.mul(z, z);
+  const t1 = f32x4.mul(w, f32x4.add(LG2, f32x4.mul(w, LG4)));
+  const t2 = f32x4.mul(z, f32x4.add(LG1, f32x4.mul(w, LG3)));
+  const hfsq = f32x4.mul(f32x4.mul(HALF, f), f);
+  const r = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1))), f32x4.mul(dk, LOG_LN2_LO));
+  return f32x4.add(f32x4.add(f32x4.sub(r, hfsq), f), f32x4.mul(dk, LOG_LN2_HI));
+}
+
 // @ts-ignore: decorator
 @inline export function log4(x: v128): v128 {
   const subnormal = i32x4.lt_s(x, MIN_NORMAL_BITS); // also true for 0 and negatives, fixed below
@@ -69,16 +83,7 @@ const NAN = f32x4.splat(NaN);
     i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(0x7f)),
     v128.and(subnormal, i32x4.splat(-25)),
   );
-  const f = f32x4.sub(i32x4.add(v128.and(ix, MANTISSA), SQRT_HALF_BITS), ONE);
-  const s = f32x4.div(f, f32x4.add(TWO, f));
-  const z = f32x4.mul(s, s);
-  const w = f32x4.mul(z, z);
-  const t1 = f32x4.mul(w, f32x4.add(LG2, f32x4.mul(w, LG4)));
-  const t2 = f32x4.mul(z, f32x4.add(LG1, f32x4.mul(w, LG3)));
-  const hfsq = f32x4.mul(f32x4.mul(HALF, f), f);
-  const dk = f32x4.convert_i32x4_s(k);
-  let r = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1))), f32x4.mul(dk, LOG_LN2_LO));
-  r = f32x4.add(f32x4.add(f32x4.sub(r, hfsq), f), f32x4.mul(dk, LOG_LN2_HI));
+  let r = logPoly(ix, f32x4.convert_i32x4_s(k));
   r = v128.bitselect(NEG_INF, r, f32x4.eq(x, ZERO));
   r = v128.bitselect(INF, r, f32x4.eq(x, INF));
   return v128.bitselect(r, NAN, f32x4.ge(x, ZERO)); // x < 0 and NaN give NaN
@@ -90,16 +95,7 @@ const NAN = f32x4.splat(NaN);
 // @ts-ignore: decorator
 @inline export function log12(u: v128): v128 {
   const ix = i32x4.add(u, LOG_SHIFT);
-  const dk = f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(0x7f)));
-  const f = f32x4.sub(i32x4.add(v128.and(ix, MANTISSA), SQRT_HALF_BITS), ONE);
-  const s = f32x4.div(f, f32x4.add(TWO, f));
-  const z = f32x4.mul(s, s);
-  const w = f32x4.mul(z, z);
-  const t1 = f32x4.mul(w, f32x4.add(LG2, f32x4.mul(w, LG4)));
-  const t2 = f32x4.mul(z, f32x4.add(LG1, f32x4.mul(w, LG3)));
-  const hfsq = f32x4.mul(f32x4.mul(HALF, f), f);
-  let r = f32x4.add(f32x4.mul(s, f32x4.add(hfsq, f32x4.add(t2, t1))), f32x4.mul(dk, LOG_LN2_LO));
-  return f32x4.add(f32x4.add(f32x4.sub(r, hfsq), f), f32x4.mul(dk, LOG_LN2_HI));
+  return logPoly(ix, f32x4.convert_i32x4_s(i32x4.sub(i32x4.shr_s(ix, 23), i32x4.splat(0x7f))));
 }
 
 // log(1 + e) for e in [0, 1] given u = 1 + e (rounded) and r = 1 / u, which the sigmoid losses need

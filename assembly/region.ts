@@ -24,6 +24,20 @@ const SOFTMAX = 0;
 const SIGMOID = 1;
 const PROBABILITIES = 2;
 
+// The cross-entropy gradient's per-pixel coefficients Q and QT of a tile (softmax.ts's pass C, without
+// focal): d CE / d x_c = e_c Q - [c == t] QT - w_c qW.
+// @ts-ignore: decorator
+@inline function ceCoefficients(tmp: usize, groups: i32, w: usize, keep: v128, epsC: v128, wSum: v128, smooth: bool, scale: v128): void {
+  for (let g = 0; g < groups; g++) {
+    const o = <usize>g << 4;
+    const wt = gather4(w, v128.load(tmp + LABEL * SLOT + o));
+    const coefT = f32x4.mul(keep, wt);
+    const coef = smooth ? f32x4.add(coefT, f32x4.mul(epsC, wSum)) : coefT;
+    v128.store(tmp + Q * SLOT + o, f32x4.mul(coef, scale));
+    v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
+  }
+}
+
 // @ts-ignore: decorator
 @inline function rows(C: i32): usize {
   return CLASS_SUMS + <usize>C * 96;
@@ -221,14 +235,7 @@ export function regionStatsProbabilities(args: usize): void {
   else for (let g = 0; g < groups; g++) v128.store(tmp + VALID * SLOT + (<usize>g << 4), laneMask(len - (g << 2)));
   if (ce) {
     // the cross entropy's per-pixel coefficients, as softmax.ts's pass C computes them
-    for (let g = 0; g < groups; g++) {
-      const o = <usize>g << 4;
-      const wt = gather4(w, v128.load(tmp + LABEL * SLOT + o));
-      const coefT = f32x4.mul(keep, wt);
-      const coef = smooth ? f32x4.add(coefT, f32x4.mul(epsC, wSum)) : coefT;
-      v128.store(tmp + Q * SLOT + o, f32x4.mul(coef, scale));
-      v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
-    }
+    ceCoefficients(tmp, groups, w, keep, epsC, wSum, smooth, scale);
   }
   memory.fill(tmp + DOT * SLOT, 0, SLOT);
   if (activation == 0 && !squared) {
@@ -406,14 +413,7 @@ export function regionStatsProbabilities(args: usize): void {
   }
   if (!ce) return;
   // (0 + prior * g_ce) + factor * d, g_ce as softmax.ts's pass D computes it
-  for (let g = 0; g < groups; g++) {
-    const o = <usize>g << 4;
-    const wt = gather4(w, v128.load(tmp + LABEL * SLOT + o));
-    const coefT = f32x4.mul(keep, wt);
-    const coef = smooth ? f32x4.add(coefT, f32x4.mul(epsC, wSum)) : coefT;
-    v128.store(tmp + Q * SLOT + o, f32x4.mul(coef, scale));
-    v128.store(tmp + QT * SLOT + o, f32x4.mul(coefT, scale));
-  }
+  ceCoefficients(tmp, groups, w, keep, epsC, wSum, smooth, scale);
   const qW = f32x4.mul(epsC, scale);
   for (let c = 0; c < C; c++) {
     const wqW = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW);

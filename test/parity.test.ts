@@ -2,7 +2,7 @@
 // parity case of the loss tables (test/cases/) on every geometry below, in both layouts.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init } from '../src/index.js';
-import { casesOf, drawParityData as draw } from './cases/index.js';
+import { type ParityCase, type ParityData, casesOf, drawParityData as draw } from './cases/index.js';
 import { backends, elementwise, firstBitDifference, labels, logits, rng } from './helpers.js';
 
 interface Geometry {
@@ -28,9 +28,10 @@ const geometries: Geometry[] = [
 /** The parity cases of every loss's table (test/cases/), those of multi-class losses only where C > 1. */
 const parity = casesOf('parity');
 
-describe('wasm and TypeScript give the same bits', async () => {
-  const wasm = await backends.wasm;
-  const js = await backends.js;
+type Compare = (c: ParityCase, x: Float32Array, base: { shape: number[]; layout: 'NCHW' | 'NHWC'; grad: true }, d: ParityData) => void;
+
+/** One test per geometry, parity case and layout, on the geometry's logits (saturated ones included). */
+function eachCase(compare: Compare): void {
   for (const g of geometries) {
     describe(g.name, () => {
       const rand = rng(g.C * 1000 + g.N);
@@ -42,20 +43,25 @@ describe('wasm and TypeScript give the same bits', async () => {
       for (const { case: c } of parity) {
         if (c.multiClass && g.C === 1) continue;
         for (const layout of ['NCHW', 'NHWC'] as const) {
-          it(`${c.name} ${layout}`, () => {
-            const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
-            const base = { shape, layout, grad: true } as const;
-            const a = c.run(wasm, x, base, d);
-            const b = c.run(js, x, base, d);
-            expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
-            expect(a.grad).toBeDefined();
-            expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
-            if ('terms' in a) expect(a.terms).toEqual(b.terms);
-          });
+          const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
+          it(`${c.name} ${layout}`, () => compare(c, x, { shape, layout, grad: true }, d));
         }
       }
     });
   }
+}
+
+function expectSameBits(a: { loss: unknown; grad?: Float32Array; terms?: number[] }, b: typeof a): void {
+  expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
+  expect(a.grad).toBeDefined();
+  expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
+  if ('terms' in a) expect(a.terms).toEqual(b.terms);
+}
+
+describe('wasm and TypeScript give the same bits', async () => {
+  const wasm = await backends.wasm;
+  const js = await backends.js;
+  eachCase((c, x, base, d) => expectSameBits(c.run(wasm, x, base, d), c.run(js, x, base, d)));
 
   it('exp and log kernels agree on specials and across the range', () => {
     const specials = [0, -0, 1, -1, 1e-45, 1e-38, 1.1754942e-38, 0.5, 2, 88, 89, -87.3, -87.4, -103, -200, 1e30, 3.4e38, Infinity, -Infinity, NaN];
@@ -73,36 +79,14 @@ describe.each([2, 3, 8])('%i threads give the bits of TypeScript (copying and ze
   const seg = await init({ threads });
   afterAll(() => seg.dispose());
   it('runs a pool', () => expect(seg.threads).toBe(threads));
-  for (const g of geometries) {
-    describe(g.name, () => {
-      const rand = rng(g.C * 1000 + g.N);
-      const P = g.S.reduce((a, b) => a * b, 1);
-      const x = logits(rand, g.N * g.C * P);
-      x[0] = 40;
-      if (x.length > 2) x[2] = -40;
-      const d = draw(g, rand);
-      for (const { case: c } of parity) {
-        if (c.multiClass && g.C === 1) continue;
-        for (const layout of ['NCHW', 'NHWC'] as const) {
-          it(`${c.name} ${layout}`, () => {
-            const shape = layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C];
-            const base = { shape, layout, grad: true } as const;
-            const b = c.run(js, x, base, d);
-            const a = c.run(seg, x, base, d);
-            expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
-            expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
-            if ('terms' in a) expect(a.terms).toEqual(b.terms);
-            const zx = seg.alloc(Float32Array, x.length);
-            zx.view.set(x);
-            const z = c.run(seg, zx as unknown as Float32Array, base, d);
-            expect(firstBitDifference(z.loss as number, b.loss as number)).toBe(-1);
-            expect(firstBitDifference(z.grad!, b.grad!)).toBe(-1);
-            zx.free();
-          });
-        }
-      }
-    });
-  }
+  eachCase((c, x, base, d) => {
+    const b = c.run(js, x, base, d);
+    expectSameBits(c.run(seg, x, base, d), b);
+    const zx = seg.alloc(Float32Array, x.length);
+    zx.view.set(x);
+    expectSameBits(c.run(seg, zx as unknown as Float32Array, base, d), b);
+    zx.free();
+  });
 });
 
 describe('wasm and TypeScript give the same confusion counts', async () => {
