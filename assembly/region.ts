@@ -24,6 +24,19 @@ const SOFTMAX = 0;
 const SIGMOID = 1;
 const PROBABILITIES = 2;
 
+// (0 + prior * g_ce) + factor * d: the region gradient d of a group of class c added to the cross
+// entropy's, g_ce = p Q - [c == t] QT - w_c qW as softmax.ts's pass D computes it.
+// @ts-ignore: decorator
+@inline function blendCrossEntropy(
+  d: v128, p: v128, c: i32, valid: v128, wqW: v128, smooth: bool, prior: v128, factor: v128, tmp: usize, o: usize,
+): v128 {
+  const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
+  let gce = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
+  if (smooth) gce = f32x4.sub(gce, wqW);
+  gce = v128.and(gce, valid);
+  return f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, gce)), f32x4.mul(factor, d));
+}
+
 // The cross-entropy gradient's per-pixel coefficients Q and QT of a tile (softmax.ts's pass C, without
 // focal): d CE / d x_c = e_c Q - [c == t] QT - w_c qW.
 // @ts-ignore: decorator
@@ -275,13 +288,7 @@ export function regionStatsProbabilities(args: usize): void {
       const p = k == 4 ? load4(at, ps, 4) : load4(at, ps, k);
       const valid = v128.load(tmp + VALID * SLOT + o);
       let d = v128.and(f32x4.mul(p, f32x4.sub(v128.load(r + o), v128.load(tmp + DOT * SLOT + o))), valid);
-      if (ce) {
-        const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
-        let gce = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
-        if (smooth) gce = f32x4.sub(gce, wqW);
-        gce = v128.and(gce, valid);
-        d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, gce)), f32x4.mul(factor, d));
-      }
+      if (ce) d = blendCrossEntropy(d, p, c, valid, wqW, smooth, prior, factor, tmp, o);
       if (k == 4) store4(at, ps, 4, d);
       else store4(at, ps, k, d);
     }
@@ -335,13 +342,7 @@ export function regionStatsProbabilities(args: usize): void {
       const gv = targetOf(yt + at, ps, k, c, labels, labelOffset, tmp, o, valid);
       let d = v128.and(f32x4.mul(p, f32x4.sub(b, v128.load(tmp + DOT * SLOT + o))), valid);
       d = v128.bitselect(f32x4.add(d, f32x4.mul(p, f32x4.mul(a, gv))), d, f32x4.ne(gv, ZERO));
-      if (ce) {
-        const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
-        let gce = f32x4.sub(f32x4.mul(p, v128.load(tmp + Q * SLOT + o)), v128.and(v128.load(tmp + QT * SLOT + o), isT));
-        if (smooth) gce = f32x4.sub(gce, wqW);
-        gce = v128.and(gce, valid);
-        d = f32x4.add(f32x4.add(ZERO, f32x4.mul(prior, gce)), f32x4.mul(factor, d));
-      }
+      if (ce) d = blendCrossEntropy(d, p, c, valid, wqW, smooth, prior, factor, tmp, o);
       if (k == 4) store4(gt + at, ps, 4, d);
       else store4(gt + at, ps, k, d);
     }

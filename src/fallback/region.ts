@@ -102,6 +102,13 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, ce: boolean):
   const epsC = fr(smoothing / C);
   const smooth = ce && smoothing !== 0;
   const qW = fr(epsC * scale);
+  // (0 + prior * g_ce) + factor * d, g_ce = p q - [c == t] qT - w_c qW as softmax.ts's pass D computes it
+  const blend = (d: number, p: number, q: number, qT: number, isT: boolean, valid: boolean, wqW: number): number => {
+    let gce = fr(fr(p * q) - (isT ? qT : 0));
+    if (smooth) gce = fr(gce - wqW);
+    if (!valid) gce = 0;
+    return fr(fr(0 + fr(prior * gce)) + fr(factor * d));
+  };
   for (let n = 0; n < N; n++) {
     const an = (coefA >>> 2) + n * C;
     const bn = (coefB >>> 2) + n * C;
@@ -140,10 +147,7 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, ce: boolean):
             f32[at] = d;
             continue;
           }
-          let gce = fr(fr(p * q) - (valid && c === label ? qT : 0));
-          if (smooth) gce = fr(gce - fr(f32[w0 + c] * qW));
-          if (!valid) gce = 0;
-          f32[at] = fr(fr(0 + fr(prior * gce)) + fr(factor * d));
+          f32[at] = blend(d, p, q, qT, valid && c === label, valid, fr(f32[w0 + c] * qW));
         }
         continue;
       }
@@ -167,10 +171,7 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, ce: boolean):
           f32[at] = d;
           continue;
         }
-        let gce = fr(fr(p * q) - (valid && c === label ? qT : 0));
-        if (smooth) gce = fr(gce - fr(f32[w0 + c] * qW));
-        if (!valid) gce = 0;
-        f32[at] = fr(fr(0 + fr(prior * gce)) + fr(factor * d));
+        f32[at] = blend(d, p, q, qT, valid && c === label, valid, fr(f32[w0 + c] * qW));
       }
     }
   }
