@@ -252,14 +252,7 @@ describe('training a tfjs model', () => {
     const yTrue = tf.tensor3d(data.t, [4, 16, 16], 'int32');
     const model = net(5);
     const loss = losses.combined({ terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'dice', weight: 0.5, squared: false }] });
-    const optimizer = tf.train.adam(0.05);
-    const curve: number[] = [];
-    for (let step = 0; step < 40; step++) {
-      const { value, grads } = tf.variableGrads(() => loss(yTrue, model.apply(data.x) as tf.Tensor) as tf.Scalar);
-      curve.push(value.dataSync()[0]);
-      optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
-      tf.dispose([value, ...Object.values(grads)]);
-    }
+    const curve = trainWithVariableGrads(loss, yTrue, model, data.x);
     expect(curve.every(Number.isFinite)).toBe(true);
     expect(curve[39]).toBeLessThan(0.5 * curve[0]);
     tf.dispose([data.x, data.oneHot, yTrue]);
@@ -271,14 +264,7 @@ describe('training a tfjs model', () => {
     const yTrue = tf.tensor3d(data.t, [4, 16, 16], 'int32');
     const model = net(9);
     const loss = losses.combined({ terms: [{ loss: 'crossEntropy', weight: 0.5 }, { loss: 'lovaszSoftmax', weight: 0.5 }] });
-    const optimizer = tf.train.adam(0.05);
-    const curve: number[] = [];
-    for (let step = 0; step < 40; step++) {
-      const { value, grads } = tf.variableGrads(() => loss(yTrue, model.apply(data.x) as tf.Tensor) as tf.Scalar);
-      curve.push(value.dataSync()[0]);
-      optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
-      tf.dispose([value, ...Object.values(grads)]);
-    }
+    const curve = trainWithVariableGrads(loss, yTrue, model, data.x);
     expect(curve.every(Number.isFinite)).toBe(true);
     expect(curve[39]).toBeLessThan(0.5 * curve[0]);
     tf.dispose([data.x, data.oneHot, yTrue]);
@@ -386,3 +372,18 @@ describe('TF.js 4.22 bugs the bridge avoids', () => {
     console.log(`all-zero weights: tf.losses.computeWeightedLoss ${weighted}, softmaxCrossEntropy ${ce}; segloss bridge ${ceZero.value}`);
   });
 });
+
+/** 40 Adam steps of tf.variableGrads on `loss`: the loss at each step. */
+function trainWithVariableGrads(
+  loss: (yTrue: tf.Tensor, yPred: tf.Tensor) => tf.Tensor, yTrue: tf.Tensor, model: tf.LayersModel, x: tf.Tensor,
+): number[] {
+  const optimizer = tf.train.adam(0.05);
+  const curve: number[] = [];
+  for (let step = 0; step < 40; step++) {
+    const { value, grads } = tf.variableGrads(() => loss(yTrue, model.apply(x) as tf.Tensor) as tf.Scalar);
+    curve.push(value.dataSync()[0]);
+    optimizer.applyGradients(grads as unknown as Record<string, tf.Variable>);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  return curve;
+}
