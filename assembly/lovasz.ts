@@ -27,7 +27,7 @@
 //   fg_k = 1: Δ_k = 1 / U_k;   fg_k = 0: Δ_k = I_k / (U_(k-1) U_k);   G = 0: Δ_1 = 1, every other Δ_k = 0
 //   (and e_k * 0 is still added).
 // Each is J_k - J_(k-1) exactly, computed without the cancellation of the difference, in f64.
-import { exp4 } from './math';
+import { expNonPositive4 } from './math';
 import { TILE, SLOT, laneMask, load4, store4, loadLabels4 } from './common';
 import { LovaszArgs } from './args';
 
@@ -94,7 +94,7 @@ const INSERTION: usize = 32; // buckets up to this size are sorted by insertion 
         for (let g = 0; g < groups; g++) {
           const k = min(4, len - (g << 2));
           const o = <usize>g << 4;
-          const e = exp4(f32x4.sub(load4(row + <usize>g * 4 * ps, ps, k), v128.load(mxs + o)));
+          const e = expNonPositive4(f32x4.sub(load4(row + <usize>g * 4 * ps, ps, k), v128.load(mxs + o)));
           v128.store(sums + o, f32x4.add(v128.load(sums + o), e));
           store4(prow + o, 4, k, e);
         }

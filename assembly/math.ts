@@ -40,6 +40,27 @@ const ONE = f32x4.splat(1.0);
   return v128.andnot(f32x4.mul(er, scale), f32x4.lt(x, EXP_LO));
 }
 
+// exp for arguments known to be <= 0 or NaN (x - max, -|x|), one clamp where exp4 has two: x is raised
+// to -88, so n >= -127; below -87.683, n = -127 makes 2^n the f32 +0 and exp +0; NaN stays NaN. In
+// [-87.683, EXP_LO) the result is 2^-126 e^r, the subnormal that exp4 flushes to +0; elsewhere the bits
+// are exp4's.
+const EXP_ZERO = f32x4.splat(-88);
+// @ts-ignore: decorator
+@inline export function expNonPositive4(x: v128): v128 {
+  const xc = f32x4.pmax(x, EXP_ZERO);
+  const v = f32x4.add(f32x4.mul(xc, LOG2E), MAGIC_BIAS);
+  const scale = i32x4.shl(v, 23);
+  const n = f32x4.sub(v, MAGIC_BIAS);
+  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, LN2_HI)), f32x4.mul(n, LN2_LO));
+  let p = f32x4.add(f32x4.mul(EXP_P5, r), EXP_P4);
+  p = f32x4.add(f32x4.mul(p, r), EXP_P3);
+  p = f32x4.add(f32x4.mul(p, r), EXP_P2);
+  p = f32x4.add(f32x4.mul(p, r), EXP_P1);
+  p = f32x4.add(f32x4.mul(p, r), EXP_P0);
+  const er = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), ONE);
+  return f32x4.mul(er, scale);
+}
+
 // log: the musl/FreeBSD logf scheme. x = 2^k * (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)),
 // s = f / (2 + f), log(1 + f) = f - f^2/2 + s * (f^2/2 + R(s^2)), k*ln2 added in two parts.
 const SQRT_HALF_BITS = i32x4.splat(0x3f3504f3); // bits of sqrt(1/2)

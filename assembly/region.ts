@@ -10,10 +10,10 @@
 // Scratch (common.ts): the tile slots, C x 96 bytes of f64 accumulators at CLASS_SUMS, then C rows
 // holding the tile's probabilities (stats) or dL/dp (grad). Each logit's exp is taken once: the
 // statistics pass leaves p in the gradient buffer and the gradient pass reads it.
-import { exp4 } from './math';
+import { expNonPositive4 } from './math';
 import { RegionArgs } from './args';
 import {
-  TILE, SLOT, laneMask, load4, store4, gather4, tileLabels, tileMax, accumulate, combineAt,
+  TILE, GROUPS, SLOT, laneMask, load4, store4, gather4, tileLabels, tileMax, accumulate, combineAt,
   MAX, SUM, LABEL, VALID, DOT, Q, QT, CLASS_SUMS,
 } from './common';
 
@@ -61,15 +61,75 @@ const PROBABILITIES = 2;
 @inline function activateGroup(xp: usize, ps: usize, k: i32, activation: i32, tmp: usize, r: usize, o: usize): void {
   const xc = load4(xp, ps, k);
   if (activation == 0) {
-    const e = exp4(f32x4.sub(xc, v128.load(tmp + MAX * SLOT + o)));
+    const e = expNonPositive4(f32x4.sub(xc, v128.load(tmp + MAX * SLOT + o)));
     v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), e));
     v128.store(r + o, e);
   } else if (activation == 1) {
-    const e = exp4(f32x4.neg(f32x4.abs(xc)));
+    const e = expNonPositive4(f32x4.neg(f32x4.abs(xc)));
     const q = f32x4.div(ONE, f32x4.add(ONE, e));
     v128.store(r + o, v128.bitselect(q, f32x4.mul(e, q), f32x4.ge(xc, ZERO)));
   } else {
     v128.store(r + o, xc);
+  }
+}
+
+// A whole NCHW softmax tile's exps into the rows at r and 1 / sum into the SUM slot, a block of four
+// groups (a cache line of each class row) at a time across the classes, so that the max and the sum stay
+// in registers. Per lane, the operations and their order are tileMax's, activateGroup's and invertSums'.
+// @ts-ignore: decorator
+@inline function softmaxRows(xt: usize, cs: usize, C: i32, r: usize, tmp: usize): void {
+  for (let g = 0; g < GROUPS; g += 4) {
+    const o = <usize>g << 4;
+    let m0 = v128.load(xt + o), m1 = v128.load(xt + o, 16), m2 = v128.load(xt + o, 32), m3 = v128.load(xt + o, 48);
+    for (let c = 1; c < C; c++) {
+      const row = xt + <usize>c * cs + o;
+      m0 = f32x4.pmax(m0, v128.load(row));
+      m1 = f32x4.pmax(m1, v128.load(row, 16));
+      m2 = f32x4.pmax(m2, v128.load(row, 32));
+      m3 = f32x4.pmax(m3, v128.load(row, 48));
+    }
+    let s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
+    for (let c = 0; c < C; c++) {
+      const row = xt + <usize>c * cs + o;
+      const rr = r + <usize>c * SLOT + o;
+      const e0 = expNonPositive4(f32x4.sub(v128.load(row), m0));
+      s0 = f32x4.add(s0, e0);
+      v128.store(rr, e0);
+      const e1 = expNonPositive4(f32x4.sub(v128.load(row, 16), m1));
+      s1 = f32x4.add(s1, e1);
+      v128.store(rr, e1, 16);
+      const e2 = expNonPositive4(f32x4.sub(v128.load(row, 32), m2));
+      s2 = f32x4.add(s2, e2);
+      v128.store(rr, e2, 32);
+      const e3 = expNonPositive4(f32x4.sub(v128.load(row, 48), m3));
+      s3 = f32x4.add(s3, e3);
+      v128.store(rr, e3, 48);
+    }
+    const sm = tmp + SUM * SLOT + o;
+    v128.store(sm, f32x4.div(ONE, s0)); v128.store(sm, f32x4.div(ONE, s1), 16);
+    v128.store(sm, f32x4.div(ONE, s2), 32); v128.store(sm, f32x4.div(ONE, s3), 48);
+  }
+}
+
+// statsTile's probabilities and Sp of a whole NCHW softmax tile over an index target, into the
+// gradient buffer pt: row by row, p = e * (1 / sum), Sp's lane sums in registers along the row.
+// @ts-ignore: decorator
+@inline function indexProbabilities(pt: usize, cs: usize, C: i32, squared: bool, tmp: usize): void {
+  const rs = tmp + SUM * SLOT, valid = tmp + VALID * SLOT;
+  for (let c = 0; c < C; c++) {
+    const r = tmp + rows(C) + <usize>c * SLOT;
+    const row = pt + <usize>c * cs;
+    const a = tmp + CLASS_SUMS + <usize>c * 96;
+    let s0 = v128.load(a, 32), s1 = v128.load(a, 48);
+    for (let o: usize = 0; o < SLOT; o += 16) {
+      const p = f32x4.mul(v128.load(r + o), v128.load(rs + o));
+      v128.store(row + o, p);
+      let q = v128.and(p, v128.load(valid + o));
+      if (squared) q = f32x4.mul(q, q);
+      s0 = f64x2.add(s0, f64x2.promote_low_f32x4(q));
+      s1 = f64x2.add(s1, f64x2.promote_low_f32x4(v128.shuffle<f32>(q, q, 2, 3, 2, 3)));
+    }
+    v128.store(a, s0, 32); v128.store(a, s1, 48);
   }
 }
 
@@ -97,19 +157,28 @@ const PROBABILITIES = 2;
   const groups = (len + 3) >> 2;
   if (labels) tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
   else for (let g = 0; g < groups; g++) v128.store(tmp + VALID * SLOT + (<usize>g << 4), laneMask(len - (g << 2)));
-  if (activation == 0) {
-    tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
-    memory.fill(tmp + SUM * SLOT, 0, SLOT);
-  }
   const full = len >> 2;
   const k = len & 3;
-  for (let c = 0; c < C; c++) {
-    const row = xt + <usize>c * cs;
-    const r = tmp + rows(C) + <usize>c * SLOT;
-    for (let g = 0; g < full; g++) activateGroup(row + <usize>g * 4 * ps, ps, 4, activation, tmp, r, <usize>g << 4);
-    if (k) activateGroup(row + <usize>full * 4 * ps, ps, k, activation, tmp, r, <usize>full << 4);
+  if (activation == 0 && ps == 4 && len == TILE) {
+    softmaxRows(xt, cs, C, tmp + rows(C), tmp);
+    if (index && probs) {
+      indexProbabilities(pt, cs, C, squared, tmp);
+      scatterStats(pt, cs, 4, len, C, labelOffset, tmp);
+      return;
+    }
+  } else {
+    if (activation == 0) {
+      tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
+      memory.fill(tmp + SUM * SLOT, 0, SLOT);
+    }
+    for (let c = 0; c < C; c++) {
+      const row = xt + <usize>c * cs;
+      const r = tmp + rows(C) + <usize>c * SLOT;
+      for (let g = 0; g < full; g++) activateGroup(row + <usize>g * 4 * ps, ps, 4, activation, tmp, r, <usize>g << 4);
+      if (k) activateGroup(row + <usize>full * 4 * ps, ps, k, activation, tmp, r, <usize>full << 4);
+    }
+    if (activation == 0) invertSums(tmp, groups);
   }
-  if (activation == 0) invertSums(tmp, groups);
   for (let c = 0; c < C; c++) {
     const r = tmp + rows(C) + <usize>c * SLOT;
     const a = tmp + CLASS_SUMS + <usize>c * 96;
@@ -349,6 +418,44 @@ export function regionStatsProbabilities(args: usize): void {
   }
 }
 
+// gradTileIndexSoftmax without `ce` on a whole NCHW tile: the same operations, in loops without masks.
+// @ts-ignore: decorator
+@inline function gradIndexSoftmaxTile(gt: usize, lt: usize, cs: usize, C: i32, ignore: i32, an: usize, bn: usize, tmp: usize): void {
+  const valid = tmp + VALID * SLOT, label = tmp + LABEL * SLOT, dot = tmp + DOT * SLOT, ptAt = tmp + MAX * SLOT;
+  tileLabels(lt, TILE, ignore, label, valid);
+  for (let i = 0; i < TILE; i++) {
+    const o = <usize>i << 2;
+    let pt: f32 = 0;
+    let d: f32 = 0;
+    if (load<i32>(valid + o)) {
+      const t = load<i32>(label + o);
+      pt = load<f32>(gt + <usize>t * cs + o);
+      d = <f32>0 + load<f32>(an + (<usize>t << 2)) * pt;
+    }
+    store<f32>(ptAt + o, pt);
+    store<f32>(dot + o, d);
+  }
+  for (let c = 0; c < C; c++) {
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    const row = gt + <usize>c * cs;
+    for (let o: usize = 0; o < SLOT; o += 16) v128.store(dot + o, f32x4.add(v128.load(dot + o), f32x4.mul(b, v128.load(row + o))));
+  }
+  for (let c = 0; c < C; c++) {
+    const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
+    const row = gt + <usize>c * cs;
+    for (let o: usize = 0; o < SLOT; o += 16) {
+      v128.store(row + o, v128.and(f32x4.mul(v128.load(row + o), f32x4.sub(b, v128.load(dot + o))), v128.load(valid + o)));
+    }
+  }
+  for (let i = 0; i < TILE; i++) {
+    const o = <usize>i << 2;
+    if (!load<i32>(valid + o)) continue;
+    const t = load<i32>(label + o);
+    const at = gt + <usize>t * cs + o;
+    store<f32>(at, load<f32>(at) + load<f32>(ptAt + o) * load<f32>(an + (<usize>t << 2)));
+  }
+}
+
 // The gradient of one tile of a softmax over an index target, unsquared (u_c = b_c + [c == t] a_t):
 //   dot = 0 + a_t p_t, then dot += b_c p_c for c = 0..C-1;  d_c = p_c (b_c - dot), then d_t += p_t a_t;
 // masked pixels get 0. With `ce`, as in gradTile.
@@ -374,6 +481,7 @@ export function regionStatsProbabilities(args: usize): void {
     store<f32>(tmp + MAX * SLOT + o, pt);
     store<f32>(tmp + DOT * SLOT + o, dot);
   }
+  const dRows = tmp + rows(C);
   for (let c = 0; c < C; c++) {
     const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
     const row = gt + <usize>c * cs;
@@ -387,7 +495,6 @@ export function regionStatsProbabilities(args: usize): void {
     }
   }
   // d (without its target term) into the grad, or with `ce` into the row scratch
-  const dRows = tmp + rows(C);
   for (let c = 0; c < C; c++) {
     const b = f32x4.splat(load<f32>(bn + (<usize>c << 2)));
     const row = gt + <usize>c * cs;
@@ -482,6 +589,7 @@ export function regionGradSharedSoftmax(args: usize): void {
       const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
       if (activation == 0 && labels && !squared) {
         if (nhwc) gradTileIndexSoftmax(grad + at, lt, cs, ps, len, C, ignore, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
+        else if (len == TILE && !ce) gradIndexSoftmaxTile(grad + at, lt, cs, C, ignore, an, bn, tmp);
         else gradTileIndexSoftmax(grad + at, lt, cs, 4, len, C, ignore, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
       } else if (nhwc) gradTile(grad + at, y + at, lt, cs, ps, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);
       else gradTile(grad + at, y + at, lt, cs, 4, len, C, activation, labels, labelOffset, ignore, squared != 0, an, bn, tmp, ce, w, keep, epsC, vwSum, smooth, vscale, vprior, vfactor);

@@ -2,7 +2,7 @@
 // with per-channel posWeight and weight) and sigmoid focal loss. Targets are dense (y) or an index map
 // (labels), where channel c of a pixel with label t has y = [t == c + labelOffset]: labelOffset is 1
 // for a single-channel binary map (y = [t == 1]) and 0 for a multi-label one-hot map.
-import { exp4, log4, log1pWith, pow4 } from './math';
+import { expNonPositive4, log4, log1pWith, pow4 } from './math';
 import { SigmoidArgs } from './args';
 import { TILE, SLOT, LABEL, VALID, LOSS_ACC, laneMask, load4, store4, tileLabels } from './common';
 
@@ -26,7 +26,7 @@ const ALL = i32x4.splat(-1); // PyTorch clamps log p and log(1 - p) at -100 in b
   let loss: v128;
   let g: v128;
   if (fromLogits) {
-    const e = exp4(v128.or(xc, SIGN)); // exp(-|x|) never overflows
+    const e = expNonPositive4(v128.or(xc, SIGN)); // exp(-|x|) never overflows
     const u = f32x4.add(ONE, e);
     const r = f32x4.div(ONE, u);
     // -log sigmoid(x) = log(1 + e) + max(-x, 0); pmax (one instruction, where max is several) keeps a

@@ -4,7 +4,7 @@
 // sum, e stored in the gradient buffer when a gradient is wanted, (C) the loss of each pixel and its
 // gradient coefficients, (D) the gradient from the stored e: one exp per logit. See common.ts for the
 // iteration and summation order.
-import { exp4, log4, pow4 } from './math';
+import { expNonPositive4, log4, pow4 } from './math';
 import { scatterStats } from './region';
 import { SoftmaxArgs } from './args';
 import {
@@ -22,7 +22,7 @@ const ONE = f32x4.splat(1);
   focal: bool, smooth: bool, grad: usize,
 ): void {
   const d = f32x4.sub(load4(xp, ps, k), v128.load(tmp + MAX * SLOT + o));
-  const e = exp4(d);
+  const e = expNonPositive4(d);
   v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), e));
   const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
   v128.store(tmp + XT * SLOT + o, v128.bitselect(d, v128.load(tmp + XT * SLOT + o), isT));
@@ -207,7 +207,7 @@ export function crossEntropyIndexWithRegion(args: usize): void {
   tmp: usize, o: usize, grad: usize,
 ): void {
   const d = f32x4.sub(load4(xp, ps, k), v128.load(tmp + MAX * SLOT + o));
-  const e = exp4(d);
+  const e = expNonPositive4(d);
   v128.store(tmp + SUM * SLOT + o, f32x4.add(v128.load(tmp + SUM * SLOT + o), e));
   let yc = load4(yp, ps, k);
   if (smooth) yc = f32x4.add(f32x4.mul(keep, yc), epsC);

@@ -74,6 +74,37 @@ describe('wasm and TypeScript give the same bits', async () => {
   });
 });
 
+describe('the softmax exp in its tail (src/fallback/math.ts expNonPositive)', async () => {
+  const wasm = await backends.wasm;
+  const js = await backends.js;
+  // one pixel per sample, logit 0 beside one 87-200 nats below: e^-87.6 is a subnormal, and below
+  // -87.683 (where 2^n, n = -127, is +0) the exp is exactly +0
+  const below = [87.2, 87.34, 87.4, 87.6, 87.67, 87.7, 87.9, 88, 88.01, 90, 200, Infinity];
+  const x = Float32Array.from(below.flatMap((d) => [0, -d]));
+  const target = new Int32Array(below.length);
+  const o = { shape: [below.length, 2], reduction: 'sum' as const, grad: true as const };
+  it('cross entropy: the same bits, d loss / d x_1 = p_1 = e^-d down to -87.683 and +0 below', () => {
+    const [a, b] = [wasm, js].map((s) => s.crossEntropy(x, target, o));
+    expect(firstBitDifference(a.grad!, b.grad!)).toBe(-1);
+    below.forEach((d, n) => {
+      const p1 = a.grad![2 * n + 1];
+      if (d > 87.683) expect(p1).toBe(0);
+      else expect(Math.abs(p1 / Math.exp(Math.fround(-d)) - 1)).toBeLessThan(d > 87.336548 ? 1e-2 : 1e-6); // subnormals keep fewer bits
+    });
+  });
+  it('every softmax and sigmoid loss: the same bits', () => {
+    for (const run of [
+      (s: typeof wasm) => s.focal(x, target, o),
+      (s: typeof wasm) => s.dice(x, target, o),
+      (s: typeof wasm) => s.lovaszSoftmax(x, target, o),
+      (s: typeof wasm) => s.binaryCrossEntropy(x, Float32Array.from(x, (_, i) => i & 1), { shape: [x.length, 1], grad: true }),
+    ]) {
+      const [a, b] = [wasm, js].map(run);
+      expectSameBits(a, b);
+    }
+  });
+});
+
 describe.each([2, 3, 8])('%i threads give the bits of TypeScript (copying and zero-copy inputs)', async (threads) => {
   const js = await backends.js;
   const seg = await init({ threads });

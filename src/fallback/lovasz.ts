@@ -4,7 +4,7 @@
 // same f32 gradient, bit for bit. Read the header of
 // assembly/lovasz.ts for the steps, the key map and the closed form of Δ.
 import { LOVASZ_ARGS, type ArgsOf, readArgs } from '../abi.js';
-import { fr, exp } from './math.js';
+import { fr, expNonPositive } from './math.js';
 import type { Heap } from './heap.js';
 
 const SOFTMAX = 0;
@@ -55,7 +55,7 @@ function softmaxProblem(v: Views, a: Args, n0: number, per: number): void {
       for (let c = 1; c < C; c++) mx = Math.max(mx, f32[xi + c * cs]);
       let s = 0;
       for (let c = 0; c < C; c++) {
-        const e = exp(fr(f32[xi + c * cs] - mx));
+        const e = expNonPositive(fr(f32[xi + c * cs] - mx));
         s = fr(s + e);
         f32[pm + c * M] = e;
       }

@@ -49,6 +49,24 @@ export function exp(x: number): number {
   return fr(er * POW2[n + 127]);
 }
 
+const EXP_ZERO = -88;
+
+/** math.ts expNonPositive4, for x <= 0 or NaN: x raised to -88 (n >= -127, where 2^n is +0); no upper clamp. */
+export function expNonPositive(x: number): number {
+  if (x !== x) return NaN;
+  const xc = x < EXP_ZERO ? EXP_ZERO : x; // f32x4.pmax
+  const v = fr(fr(xc * LOG2E) + MAGIC_BIAS);
+  const n = fr(v - MAGIC_BIAS);
+  const r = fr(fr(xc - fr(n * LN2_HI)) - fr(n * LN2_LO));
+  let p = fr(fr(EXP_P5 * r) + EXP_P4);
+  p = fr(fr(p * r) + EXP_P3);
+  p = fr(fr(p * r) + EXP_P2);
+  p = fr(fr(p * r) + EXP_P1);
+  p = fr(fr(p * r) + EXP_P0);
+  const er = fr(fr(fr(p * fr(r * r)) + r) + 1);
+  return fr(er * POW2[n + 127]);
+}
+
 const LG1 = fromBits(0x3f2aaaaa);
 const LG2 = fromBits(0x3eccce13);
 const LG3 = fromBits(0x3e91e9ee);

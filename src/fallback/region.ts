@@ -1,5 +1,5 @@
 // Twin of assembly/region.ts, one pixel (wasm lane) at a time.
-import { fr, pmax, exp } from './math.js';
+import { fr, pmax, expNonPositive } from './math.js';
 import type { Heap } from './heap.js';
 import { type ArgsOf, CLASS_SUMS_AT, REGION_ARGS, readArgs } from '../abi.js';
 
@@ -24,7 +24,7 @@ function activate(f32: Float32Array, xi: number, cs: number, C: number, activati
     for (let c = 1; c < C; c++) m = pmax(m, f32[xi + c * cs]);
     let s = 0;
     for (let c = 0; c < C; c++) {
-      p[c] = exp(fr(f32[xi + c * cs] - m));
+      p[c] = expNonPositive(fr(f32[xi + c * cs] - m));
       s = fr(s + p[c]);
     }
     const rs = fr(1 / s);
@@ -32,7 +32,7 @@ function activate(f32: Float32Array, xi: number, cs: number, C: number, activati
   } else if (activation === 1) {
     for (let c = 0; c < C; c++) {
       const xc = f32[xi + c * cs];
-      const e = exp(-Math.abs(xc));
+      const e = expNonPositive(-Math.abs(xc));
       const r = fr(1 / fr(1 + e));
       p[c] = xc >= 0 ? r : fr(e * r);
     }

@@ -1,5 +1,5 @@
 // Twin of assembly/sigmoid.ts, one element (wasm lane) at a time.
-import { fr, exp, log, pow } from './math.js';
+import { fr, expNonPositive, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
 import { type ArgsOf, LOSS_SUMS_AT, SIGMOID_ARGS, TILE, readArgs } from '../abi.js';
 
@@ -32,7 +32,7 @@ function sigmoidLoss(heap: Heap, a: SigmoidArgs, fromLogits: boolean, focal: boo
           let loss: number;
           let g: number;
           if (fromLogits) {
-            const e = exp(-Math.abs(xc));
+            const e = expNonPositive(-Math.abs(xc));
             const u = fr(1 + e);
             const r = fr(1 / u);
             // log(u) is log4 on [1, 2]; the correction is multiplied by r (assembly/math.ts log1pWith)

@@ -1,5 +1,5 @@
 // Twin of assembly/softmax.ts, one pixel (wasm lane) at a time. Pointers are byte offsets into `heap`.
-import { fr, pmax, exp, log, pow } from './math.js';
+import { fr, pmax, expNonPositive, log, pow } from './math.js';
 import { Heap, LaneSums } from './heap.js';
 import { type ArgsOf, LOSS_SUMS_AT, SOFTMAX_ARGS, readArgs } from '../abi.js';
 
@@ -44,7 +44,7 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
       let sumWeighted = 0;
       for (let c = 0; c < C; c++) {
         const d = fr(f32[xi + c * cs] - m);
-        const e = exp(d);
+        const e = expNonPositive(d);
         s = fr(s + e);
         if (c === t) xt = d;
         if (focal) {
@@ -138,7 +138,7 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
       let yd = 0;
       for (let c = 0; c < C; c++) {
         const d = fr(f32[xi + c * cs] - m);
-        const e = exp(d);
+        const e = expNonPositive(d);
         s = fr(s + e);
         let yc = f32[yi + c * cs];
         if (smooth) yc = fr(fr(keep * yc) + epsC);
