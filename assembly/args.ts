@@ -1,11 +1,14 @@
 // The kernels' argument blocks, read in place: each export takes a pointer to one of these, written
 // by TypeScript (src/abi.ts declares the same fields in the same order; test/abi.test.ts compares).
 // Every field is 4 bytes: usize pointers, i32, f32.
-// Sums are per sample: the loss kernels write each sample's sum to out[n] (f64), which TypeScript adds
-// in sample order; region kernels write each sample's statistics. So a batch can be split between
-// calls (windows, threads) on sample boundaries with the same bits. Streaming a sample through several
-// windows: carrySample says the first sample continues the previous call's sample, so its lane sums
-// (loss and per-class) are kept instead of starting from 0, and see its pixels in one call's order.
+// Sums are per block: BLOCK pixels of a sample (common.ts). A loss kernel writes each block's sum to
+// out[k] (f64) for the k-th block it completes, region kernels each block's statistics; TypeScript adds
+// the blocks of a sample in order, then the samples in order. So a batch can be split between calls
+// (windows, threads) on block boundaries with the same bits. A call covers N samples of P pixels in
+// memory: pixels [first, P) of the first, [0, last) of the last (both when N = 1), all of the others.
+// origin is the index within its sample of the call's pixel 0 (a window of a sample copied on its own)
+// and pixels the sample's size, which ends its last block. carrySample: the first block continues the
+// previous call's block, so its lane sums (loss and per-class) are kept instead of starting from 0.
 
 @unmanaged export class LabelArgs {
   labels: usize; count: i32; limit: i32; ignore: i32; hasIgnore: i32; weight: usize; out: usize; carry: i32;
@@ -15,12 +18,14 @@
   x: usize; target: usize; weight: usize; N: i32; C: i32; P: i32; nhwc: i32;
   ignore: i32; smoothing: f32; gamma: f32; scale: f32;
   grad: usize; losses: usize; out: usize; tmp: usize; stats: usize; squared: i32; carrySample: i32;
+  first: i32; last: i32; origin: i32; pixels: i32;
 }
 
 @unmanaged export class SigmoidArgs {
   x: usize; labels: usize; y: usize; posWeight: usize; weight: usize; N: i32; C: i32; P: i32; nhwc: i32;
   labelOffset: i32; ignore: i32; gamma: f32; alpha: f32; scale: f32;
   grad: usize; losses: usize; out: usize; tmp: usize; carrySample: i32;
+  first: i32; last: i32; origin: i32; pixels: i32;
 }
 
 @unmanaged export class RegionArgs {
@@ -28,6 +33,7 @@
   labelOffset: i32; ignore: i32; squared: i32;
   grad: usize; stats: usize; coefA: usize; coefB: usize; tmp: usize; prior: f32; factor: f32; carrySample: i32;
   weight: usize; smoothing: f32; scale: f32;
+  first: i32; last: i32; origin: i32; pixels: i32;
 }
 
 @unmanaged export class ElementwiseArgs {

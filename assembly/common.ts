@@ -8,11 +8,14 @@
 // load per group) and strided by C in NHWC (four scalar loads); tiles keep every pass inside L1 and
 // avoid the cache-set conflicts of striding through memory at P * 4 bytes.
 //
-// Sums: lane j keeps its own f64 accumulator and adds its f32 values in iteration order (per-pixel
-// values by pixel; per-element values by tile, then class row, then pixel); the four accumulators
-// combine as (a0 + a1) + (a2 + a3).
+// Sums are per block of BLOCK pixels of a sample (the last block of a sample may be shorter): lane j
+// keeps its own f64 accumulator, from 0 at the block's start, and adds its f32 values in iteration order
+// (per-pixel values by pixel; per-element values by tile, then class row, then pixel); the four
+// accumulators combine as (a0 + a1) + (a2 + a3) into the block's sum. TypeScript adds a sample's block
+// sums in order from 0, then the samples in order, so the bits depend on neither windows nor threads.
 
 export const TILE = 128; // pixels; a multiple of 4
+export const BLOCK = 16384; // pixels; a multiple of TILE (src/abi.ts)
 export const GROUPS = TILE / 4;
 // per-pixel state of one tile: a v128 per group for each of SLOTS quantities
 export const SLOT: usize = GROUPS * 16;
@@ -132,4 +135,10 @@ export const CLASS_SUMS: usize = SLOTS * SLOT;
       v128.store(at, f32x4.pmax(v128.load(at), load4(row + <usize>full * 4 * ps, ps, k)));
     }
   }
+}
+
+// Whether the tile ending at pixel `end` of its sample (counted from the sample's start) ends a block.
+// @ts-ignore: decorator
+@inline export function blockEnds(end: i32, pixels: i32): bool {
+  return end % BLOCK == 0 || end == pixels;
 }

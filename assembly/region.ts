@@ -1,7 +1,7 @@
 // Region losses (Dice, IoU, Tversky) in two passes, so that statistics can be merged across chunks
 // before any gradient is taken:
-//   regionStats: per (sample, class) the sums I = sum p g, Sp = sum p (or p^2), Sg = sum g (or g^2)
-//                over the kept pixels, written as f64;
+//   regionStats: per (block, class) the sums I = sum p g, Sp = sum p (or p^2), Sg = sum g (or g^2)
+//                over the kept pixels, written as f64 (a sample's blocks are added in TypeScript);
 //   regionGrad:  given per (sample, class) a = dL/dI and b = dL/dSp (computed in TypeScript from the
 //                merged statistics), dL/dx through the activation.
 // One export per activation (softmax over the classes, sigmoid per channel, or probabilities as given),
@@ -13,7 +13,7 @@
 import { expNonPositive4 } from './math';
 import { RegionArgs } from './args';
 import {
-  TILE, GROUPS, SLOT, laneMask, load4, store4, gather4, tileLabels, tileMax, accumulate, combineAt,
+  TILE, GROUPS, SLOT, blockEnds, laneMask, load4, store4, gather4, tileLabels, tileMax, accumulate, combineAt,
   MAX, SUM, LABEL, VALID, DOT, Q, QT, CLASS_SUMS,
 } from './common';
 
@@ -262,7 +262,7 @@ export function regionStatsProbabilities(args: usize): void {
   regionStats(changetype<RegionArgs>(args), PROBABILITIES);
 }
 
-// stats: f64 [N, C, 3] = (I, Sp, Sg). grad (optional) receives the probabilities, in the input's
+// stats: f64 [blocks, C, 3] = (I, Sp, Sg) of each block (args.ts). grad (optional) receives the probabilities, in the input's
 // layout, for the gradient pass.
 // @ts-ignore: decorator
 @inline function regionStats(a: RegionArgs, activation: i32): void {
@@ -271,11 +271,14 @@ export function regionStatsProbabilities(args: usize): void {
   const probs = a.grad, out = a.stats, tmp = a.tmp;
   const cs: usize = nhwc ? 4 : <usize>P << 2;
   const ps: usize = nhwc ? <usize>C << 2 : 4;
+  let written: usize = 0; // blocks
   for (let n = 0; n < N; n++) {
-    if (!(n == 0 && a.carrySample)) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    for (let i0 = 0; i0 < P; i0 += TILE) {
-      const len = min(TILE, P - i0);
+    const end = n == N - 1 ? a.last : P;
+    let fresh = !(n == 0 && a.carrySample);
+    for (let i0 = n == 0 ? a.first : 0; i0 < end; i0 += TILE) {
+      if (fresh) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
+      const len = min(TILE, end - i0);
       const at = sample + <usize>i0 * ps;
       const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
       if (labels) {
@@ -285,13 +288,16 @@ export function regionStatsProbabilities(args: usize): void {
         if (nhwc) statsTile(x + at, y + at, probs + at, lt, cs, ps, len, C, activation, 0, labelOffset, ignore, squared != 0, probs, tmp, false);
         else statsTile(x + at, y + at, probs + at, lt, cs, 4, len, C, activation, 0, labelOffset, ignore, squared != 0, probs, tmp, false);
       }
-    }
-    for (let c = 0; c < C; c++) {
-      const o = out + ((<usize>n * <usize>C + <usize>c) * 24);
-      const a = tmp + CLASS_SUMS + <usize>c * 96;
-      store<f64>(o, combineAt(a));
-      store<f64>(o, combineAt(a + 32), 8);
-      store<f64>(o, combineAt(a + 64), 16);
+      fresh = blockEnds(a.origin + i0 + len, a.pixels);
+      if (!fresh) continue;
+      for (let c = 0; c < C; c++) {
+        const o = out + ((written * <usize>C + <usize>c) * 24);
+        const acc = tmp + CLASS_SUMS + <usize>c * 96;
+        store<f64>(o, combineAt(acc));
+        store<f64>(o, combineAt(acc + 32), 8);
+        store<f64>(o, combineAt(acc + 64), 16);
+      }
+      written++;
     }
   }
 }
@@ -583,8 +589,9 @@ export function regionGradSharedSoftmax(args: usize): void {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
     const an = coefA + ((<usize>n * <usize>C) << 2);
     const bn = coefB + ((<usize>n * <usize>C) << 2);
-    for (let i0 = 0; i0 < P; i0 += TILE) {
-      const len = min(TILE, P - i0);
+    const end = n == N - 1 ? a.last : P;
+    for (let i0 = n == 0 ? a.first : 0; i0 < end; i0 += TILE) {
+      const len = min(TILE, end - i0);
       const at = sample + <usize>i0 * ps;
       const lt = labels + ((<usize>n * <usize>P + <usize>i0) << 2);
       if (activation == 0 && labels && !squared) {

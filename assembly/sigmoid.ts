@@ -4,7 +4,7 @@
 // for a single-channel binary map (y = [t == 1]) and 0 for a multi-label one-hot map.
 import { expNonPositive4, log4, log1pWith, pow4 } from './math';
 import { SigmoidArgs } from './args';
-import { TILE, SLOT, LABEL, VALID, LOSS_ACC, laneMask, load4, store4, tileLabels } from './common';
+import { TILE, SLOT, LABEL, VALID, LOSS_ACC, blockEnds, laneMask, load4, store4, tileLabels } from './common';
 
 const ZERO = f32x4.splat(0);
 const ONE = f32x4.splat(1);
@@ -92,7 +92,7 @@ export function focalSigmoid(args: usize): void {
   sigmoidLoss(changetype<SigmoidArgs>(args), true, true);
 }
 
-// out: f64 [N], each sample's sum of the element losses. Scratch: the tile's labels and validity (LABEL, VALID slots).
+// out: f64, each block's sum of the element losses (args.ts). Scratch: the tile's labels and validity (LABEL, VALID slots).
 // The target kind and layout are constants of each instance of the loop (no branch on them per group).
 // @ts-ignore: decorator
 @inline function sigmoidLoss(a: SigmoidArgs, logits: bool, isFocal: bool): void {
@@ -116,15 +116,15 @@ export function focalSigmoid(args: usize): void {
   const ps: usize = nhwc ? <usize>C << 2 : 4;
   const vscale = f32x4.splat(a.scale);
   const acc = a.tmp + LOSS_ACC * SLOT;
-  let lo = f64x2.splat(0);
-  let hi = f64x2.splat(0);
+  const carry = a.carrySample != 0;
+  let lo = carry ? v128.load(acc) : f64x2.splat(0);
+  let hi = carry ? v128.load(acc, 16) : f64x2.splat(0);
+  let written: usize = 0; // blocks
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    const carry = n == 0 && a.carrySample != 0;
-    lo = carry ? v128.load(acc) : f64x2.splat(0);
-    hi = carry ? v128.load(acc, 16) : f64x2.splat(0);
-    for (let i0 = 0; i0 < P; i0 += TILE) {
-      const len = min(TILE, P - i0);
+    const end = n == N - 1 ? a.last : P;
+    for (let i0 = n == 0 ? a.first : 0; i0 < end; i0 += TILE) {
+      const len = min(TILE, end - i0);
       const full = len >> 2;
       const k = len & 3;
       if (hasLabels) tileLabels(labels + ((<usize>n * <usize>P + <usize>i0) << 2), len, ignore, labelSlot, validSlot);
@@ -153,9 +153,13 @@ export function focalSigmoid(args: usize): void {
           hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(loss, loss, 2, 3, 2, 3)));
         }
       }
+      if (!blockEnds(a.origin + i0 + len, a.pixels)) continue;
+      store<f64>(a.out + (written << 3), (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
+      written++;
+      lo = f64x2.splat(0);
+      hi = f64x2.splat(0);
     }
-    v128.store(acc, lo);
-    v128.store(acc, hi, 16);
-    store<f64>(a.out + (<usize>n << 3), (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1)));
   }
+  v128.store(acc, lo); // a block the next call continues
+  v128.store(acc, hi, 16);
 }

@@ -8,7 +8,7 @@ import { expNonPositive4, log4, pow4 } from './math';
 import { scatterStats } from './region';
 import { SoftmaxArgs } from './args';
 import {
-  TILE, SLOT, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
+  TILE, SLOT, blockEnds, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
   MAX, SUM, XT, ET, OTHER, WSUM, LABEL, VALID, Q, QT, LOSS_ACC, RS, CLASS_SUMS,
 } from './common';
 
@@ -147,14 +147,14 @@ export function focalSoftmax(args: usize): void {
 }
 
 // Cross entropy that also writes the statistics of a softmax region loss (combined terms sharing one
-// softmax): stats = f64 [N, C, 3] as regionStats writes them (index target, same ignore, `squared`),
+// softmax): stats = f64 [blocks, C, 3] as regionStats writes them (index target, same ignore, `squared`),
 // and leaves the probabilities p in grad (not the gradient): regionGradSharedSoftmax (region.ts)
 // computes both gradients from them, so each logit's exp is taken once.
 export function crossEntropyIndexWithRegion(args: usize): void {
   softmaxIndex(changetype<SoftmaxArgs>(args), false, true);
 }
 
-// `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64 [N], each sample's sum of pixel losses.
+// `scale` multiplies the gradient (1 / divisor of a 'mean'). out: f64, each block's sum of pixel losses.
 // @ts-ignore: decorator
 @inline function softmaxIndex(a: SoftmaxArgs, focal: bool, withRegion: bool): void {
   const x = a.x, labels = a.target, w = a.weight, N = a.N, C = a.C, P = a.P, nhwc = a.nhwc;
@@ -172,13 +172,17 @@ export function crossEntropyIndexWithRegion(args: usize): void {
   const smooth = !focal && smoothing != 0;
   const vscale = f32x4.splat(scale);
   const sq = a.squared != 0;
+  let written: usize = 0; // blocks
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    const fresh = !(n == 0 && a.carrySample);
-    if (fresh) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
-    if (stats && fresh) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
-    for (let i0 = 0; i0 < P; i0 += TILE) {
-      const len = min(TILE, P - i0);
+    const end = n == N - 1 ? a.last : P;
+    let fresh = !(n == 0 && a.carrySample);
+    for (let i0 = n == 0 ? a.first : 0; i0 < end; i0 += TILE) {
+      if (fresh) {
+        memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+        if (stats) memory.fill(tmp + CLASS_SUMS, 0, <usize>C * 96);
+      }
+      const len = min(TILE, end - i0);
       const xt = x + sample + <usize>i0 * ps;
       const gt = grad + sample + <usize>i0 * ps;
       const pix = (<usize>n * <usize>P + <usize>i0) << 2;
@@ -187,15 +191,19 @@ export function crossEntropyIndexWithRegion(args: usize): void {
       } else {
         indexTile(xt, gt, labels + pix, losses + pix, cs, 4, len, C, w, ignore, keep, epsC, vwSum, smooth, focal, gamma, vscale, grad, losses, tmp, stats, sq);
       }
-    }
-    store<f64>(out + (<usize>n << 3), combineAt(tmp + LOSS_ACC * SLOT));
-    if (!stats) continue;
-    for (let c = 0; c < C; c++) {
-      const o = stats + ((<usize>n * <usize>C + <usize>c) * 24);
-      const acc = tmp + CLASS_SUMS + <usize>c * 96;
-      store<f64>(o, combineAt(acc));
-      store<f64>(o, combineAt(acc + 32), 8);
-      store<f64>(o, combineAt(acc + 64), 16);
+      fresh = blockEnds(a.origin + i0 + len, a.pixels);
+      if (!fresh) continue;
+      store<f64>(out + (written << 3), combineAt(tmp + LOSS_ACC * SLOT));
+      if (stats) {
+        for (let c = 0; c < C; c++) {
+          const o = stats + ((written * <usize>C + <usize>c) * 24);
+          const acc = tmp + CLASS_SUMS + <usize>c * 96;
+          store<f64>(o, combineAt(acc));
+          store<f64>(o, combineAt(acc + 32), 8);
+          store<f64>(o, combineAt(acc + 64), 16);
+        }
+      }
+      written++;
     }
   }
 }
@@ -287,16 +295,20 @@ export function crossEntropyDense(args: usize): void {
   const epsC = f32x4.splat(smoothing / <f32>C);
   const smooth = smoothing != 0;
   const vscale = f32x4.splat(a.scale);
+  let written: usize = 0; // blocks
   for (let n = 0; n < N; n++) {
     const sample = (<usize>n * <usize>C * <usize>P) << 2;
-    if (!(n == 0 && a.carrySample)) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
-    for (let i0 = 0; i0 < P; i0 += TILE) {
-      const len = min(TILE, P - i0);
+    const end = n == N - 1 ? a.last : P;
+    let fresh = !(n == 0 && a.carrySample);
+    for (let i0 = n == 0 ? a.first : 0; i0 < end; i0 += TILE) {
+      if (fresh) memory.fill(tmp + LOSS_ACC * SLOT, 0, 32);
+      const len = min(TILE, end - i0);
       const at = sample + <usize>i0 * ps;
       const ot = losses + ((<usize>n * <usize>P + <usize>i0) << 2);
       if (nhwc) denseTile(x + at, y + at, grad + at, ot, cs, ps, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
       else denseTile(x + at, y + at, grad + at, ot, cs, 4, len, C, w, keep, epsC, smooth, vscale, grad, losses, tmp);
+      fresh = blockEnds(a.origin + i0 + len, a.pixels);
+      if (fresh) store<f64>(a.out + (written++ << 3), combineAt(tmp + LOSS_ACC * SLOT));
     }
-    store<f64>(a.out + (<usize>n << 3), combineAt(tmp + LOSS_ACC * SLOT));
   }
 }

@@ -6,6 +6,9 @@
 
 /** Pixels per tile: the unit of the kernels' iteration order (assembly/common.ts). */
 export const TILE = 128;
+/** Pixels per block: the kernels' sums are per block of a sample (assembly/common.ts), the unit a call
+ *  is split in between threads. */
+export const BLOCK = 16384;
 /** Bytes of one scratch slot: one f32 of per-pixel state for each pixel of a tile. */
 export const SLOT = TILE * 4;
 /** Scratch slots of per-pixel state (assembly/common.ts names them). */
@@ -33,12 +36,14 @@ export const SOFTMAX_ARGS = block({
   x: 'ptr', target: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   ignore: 'i32', smoothing: 'f32', gamma: 'f32', scale: 'f32',
   grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', stats: 'ptr', squared: 'i32', carrySample: 'i32',
+  first: 'i32', last: 'i32', origin: 'i32', pixels: 'i32',
 });
 
 export const SIGMOID_ARGS = block({
   x: 'ptr', labels: 'ptr', y: 'ptr', posWeight: 'ptr', weight: 'ptr', N: 'i32', C: 'i32', P: 'i32', nhwc: 'i32',
   labelOffset: 'i32', ignore: 'i32', gamma: 'f32', alpha: 'f32', scale: 'f32',
   grad: 'ptr', losses: 'ptr', out: 'ptr', tmp: 'ptr', carrySample: 'i32',
+  first: 'i32', last: 'i32', origin: 'i32', pixels: 'i32',
 });
 
 export const REGION_ARGS = block({
@@ -46,6 +51,7 @@ export const REGION_ARGS = block({
   labelOffset: 'i32', ignore: 'i32', squared: 'i32',
   grad: 'ptr', stats: 'ptr', coefA: 'ptr', coefB: 'ptr', tmp: 'ptr', prior: 'f32', factor: 'f32', carrySample: 'i32',
   weight: 'ptr', smoothing: 'f32', scale: 'f32',
+  first: 'i32', last: 'i32', origin: 'i32', pixels: 'i32',
 });
 
 export const ELEMENTWISE_ARGS = block({ x: 'ptr', y: 'ptr', n: 'i32', factor: 'f32' });
@@ -144,27 +150,38 @@ export function readArgs<F extends Fields>(buffer: ArrayBuffer, ptr: number, fie
   return values as ArgsOf<F>;
 }
 
-/** Bytes a pointer field advances per sample, from C and P (the call's own, in its argument block). */
+/** Bytes a pointer field advances per sample or per block, from C and P (the call's own, in its argument block). */
 type Stride = (C: number, P: number) => number;
 const ELEMENTS: Stride = (C, P) => 4 * C * P;
 const PIXELS: Stride = (_C, P) => 4 * P;
-const SAMPLE_F64: Stride = () => 8;
+const F64: Stride = () => 8;
 const CLASS_STATS: Stride = (C) => 24 * C;
 const CLASS_F32: Stride = (C) => 4 * C;
-const SOFTMAX_INDEX = { x: ELEMENTS, target: PIXELS, grad: ELEMENTS, losses: PIXELS, out: SAMPLE_F64, stats: CLASS_STATS };
-const SIGMOID = { x: ELEMENTS, labels: PIXELS, y: ELEMENTS, grad: ELEMENTS, losses: ELEMENTS, out: SAMPLE_F64 };
-const REGION = { x: ELEMENTS, labels: PIXELS, y: ELEMENTS, grad: ELEMENTS, stats: CLASS_STATS, coefA: CLASS_F32, coefB: CLASS_F32 };
+/** A splittable kernel's pointer fields: those indexed by sample, and those indexed by block (its sums). */
+export interface Split {
+  samples: Record<string, Stride>;
+  blocks: Record<string, Stride>;
+}
+const SOFTMAX_INDEX: Split = {
+  samples: { x: ELEMENTS, target: PIXELS, grad: ELEMENTS, losses: PIXELS },
+  blocks: { out: F64, stats: CLASS_STATS },
+};
+const SIGMOID: Split = { samples: { x: ELEMENTS, labels: PIXELS, y: ELEMENTS, grad: ELEMENTS, losses: ELEMENTS }, blocks: { out: F64 } };
+const REGION: Split = {
+  samples: { x: ELEMENTS, labels: PIXELS, y: ELEMENTS, grad: ELEMENTS, coefA: CLASS_F32, coefB: CLASS_F32 },
+  blocks: { stats: CLASS_STATS },
+};
 
 /**
- * The kernels a pool may split between threads on sample boundaries, and how each of their sample-indexed
- * pointers advances per sample (0 pointers, absent arrays, stay 0). Every one of them keeps its sums per
- * sample, and only the first sample of a call may continue a previous call's (carrySample).
+ * The kernels a pool may split between threads on block boundaries, and how their pointers advance
+ * (0 pointers, absent arrays, stay 0). Every one of them keeps its sums per block (assembly/args.ts), and
+ * only the first block of a call may continue a previous call's (carrySample).
  */
-export const SPLIT: Partial<Record<KernelName, Record<string, Stride>>> = {
+export const SPLIT: Partial<Record<KernelName, Split>> = {
   crossEntropyIndex: SOFTMAX_INDEX,
   focalSoftmax: SOFTMAX_INDEX,
   crossEntropyIndexWithRegion: SOFTMAX_INDEX,
-  crossEntropyDense: { ...SOFTMAX_INDEX, target: ELEMENTS },
+  crossEntropyDense: { ...SOFTMAX_INDEX, samples: { ...SOFTMAX_INDEX.samples, target: ELEMENTS } },
   bceLogits: SIGMOID,
   bceProbabilities: SIGMOID,
   focalSigmoid: SIGMOID,

@@ -1,7 +1,7 @@
 // One loss call: its located arguments, geometry and target kind, and the plumbing every loss shares
 // (placing arrays, validating labels, running a kernel, delivering the gradient). A Call is made after
 // all options are parsed, and holds all of the call's state: nothing is kept on the Segloss instance.
-import { type KernelArgs, type KernelName, KERNELS, SPLIT, TILE, argsBytes, scratchBytes, writeArgs } from './abi.js';
+import { type KernelArgs, type KernelName, type Split, BLOCK, KERNELS, SPLIT, TILE, argsBytes, scratchBytes, writeArgs } from './abi.js';
 import { KERNEL_NAMES } from './kernels.js';
 import type { Kernels } from './kernels.js';
 import { type Arena, type TypedArray, type TypedArrayConstructor, WasmArray } from './memory.js';
@@ -202,15 +202,13 @@ export class Call {
     return this.empty ? 0 : this.arena.putF32(data);
   }
 
-  /** Zeroed f64 statistics the kernels add into, and how to read them back. An empty call runs no
-   *  kernel: they stay zero, kept outside memory (N * C of them, for nothing, with a huge C). */
-  stats(length: number): { ptr: number; read(): Float64Array } {
-    if (this.empty) {
-      const zero = new Float64Array(length);
-      return { ptr: 0, read: () => zero };
-    }
-    const ptr = this.zeros(length * 8);
-    return { ptr, read: () => this.f64(ptr, length) };
+  /** The kernels' per-block sums, `width` f64 a block (a loss's sum: 1; region statistics: 3 C), zeroed.
+   *  An empty call runs no kernel: they stay zero, kept outside memory (C-sized for nothing with a huge C). */
+  blockSums(width: number): BlockSums {
+    const { N, P } = this.g;
+    const blocks = Math.max(1, Math.ceil(P / BLOCK));
+    const ptr = this.empty ? 0 : this.zeros(8 * width * N * blocks);
+    return new BlockSums(this, ptr, width, N, blocks);
   }
 
   /** Whether the call streams the batch through windows: its input is the caller's own array, copied in
@@ -242,7 +240,8 @@ export class Call {
   private get capacity(): number {
     const { C } = this.g;
     const perPixel = 4 * C * (1 + +this.wantGrad + +(this.targetKind === 'dense')) + 8;
-    return Math.max(TILE, Math.floor(this.host.windowBytes / perPixel / TILE) * TILE);
+    const pixels = Math.max(TILE, Math.floor(this.host.windowBytes / perPixel / TILE) * TILE);
+    return pixels < BLOCK ? pixels : Math.floor(pixels / BLOCK) * BLOCK; // windows of whole blocks, once one fits
   }
 
   /** The window buffer of a gradient or losses of `kind`: C floats (or one, for 'losses') a pixel. */
@@ -269,7 +268,7 @@ export class Call {
     this.windows().forEach((w, index) => {
       const staged: Staged = {
         ...w, N: w.count, P: w.len, x: 0, labels: 0, y: 0, grad: 0, losses: 0,
-        carrySample: w.p0 > 0 ? 1 : 0,
+        first: 0, last: w.len, origin: w.p0, pixels: this.g.P, carrySample: w.p0 % BLOCK ? 1 : 0,
       };
       staged.x = spec.input === false ? 0 : this.stageValues(this.input, 'x', w);
       if (spec.labels) staged.labels = this.stageLabels(w).ptr;
@@ -416,9 +415,10 @@ export class Call {
     if (bytes > this.scratch.bytes) this.scratch = { ptr: this.alloc(bytes), bytes };
     const pool = this.host.kernels.pool;
     const split = SPLIT[name];
-    const N = (args as { N?: number }).N ?? 0;
-    if (pool && split && N > 1) {
-      this.splitKernel(name, args as Record<string, number>, split, Math.min(N, pool.workers + 1), bytes);
+    const blocks = pool && split ? blocksOf(args as unknown as Span) : [];
+    // a block left open for the next window carries its sums in this thread's scratch: one part
+    if (blocks.length > 1 && blocks[blocks.length - 1].ends) {
+      this.splitKernel(name, args as Record<string, number>, split!, blocks, Math.min(blocks.length, pool!.workers + 1), bytes);
       return;
     }
     const block = this.alloc(argsBytes(fields));
@@ -428,52 +428,52 @@ export class Call {
   }
 
   /**
-   * A kernel's samples split into `parts` runs of consecutive samples, run at once by this thread (the
-   * first run, with the call's scratch, which alone may carry a streamed sample) and the pool's workers
-   * (each with a scratch of its own). The kernels keep every sum per sample, so the parts write what one
+   * A kernel's blocks split into `parts` runs of consecutive blocks, run at once by this thread (the
+   * first run, with the call's scratch, which alone may carry a streamed block) and the pool's workers
+   * (each with a scratch of its own). The kernels keep every sum per block, so the parts write what one
    * call would have written.
    */
-  private splitKernel(name: KernelName, args: Record<string, number>, split: Record<string, (C: number, P: number) => number>, parts: number, bytes: number): void {
+  private splitKernel(name: KernelName, args: Record<string, number>, split: Split, blocks: Block[], parts: number, bytes: number): void {
     const fields = KERNELS[name].args;
-    const { N, C, P } = args;
+    const { C, P } = args;
     const extra = bytes * (parts - 1);
     if (extra > this.threadScratch.bytes) this.threadScratch = { ptr: this.alloc(extra), bytes: extra };
     const after = this.arena.mark();
-    const blocks: number[] = [];
-    let n0 = 0;
+    const ptrs: number[] = [];
     for (let part = 0; part < parts; part++) {
-      const count = Math.floor(N / parts) + (part < N % parts ? 1 : 0);
-      const own: Record<string, number> = { ...args, N: count };
-      for (const [field, stride] of Object.entries(split)) {
-        if (own[field]) own[field] += n0 * stride(C, P);
-      }
-      if (part > 0 && 'carrySample' in own) own.carrySample = 0;
+      const j0 = Math.floor((part * blocks.length) / parts);
+      const j1 = Math.floor(((part + 1) * blocks.length) / parts);
+      const from = blocks[j0];
+      const to = blocks[j1 - 1];
+      const own: Record<string, number> = { ...args, N: to.n - from.n + 1, first: from.start, last: to.end };
+      for (const [field, stride] of Object.entries(split.samples)) if (own[field]) own[field] += from.n * stride(C, P);
+      for (const [field, stride] of Object.entries(split.blocks)) if (own[field]) own[field] += j0 * stride(C, P);
+      if (part > 0) own.carrySample = 0;
       own.tmp = bytes ? (part === 0 ? this.scratch.ptr : this.threadScratch.ptr + (part - 1) * bytes) : 0;
-      const block = this.alloc(argsBytes(fields));
-      writeArgs(this.arena.memory.buffer, block, fields, own as never);
-      blocks.push(block);
-      n0 += count;
+      const ptr = this.alloc(argsBytes(fields));
+      writeArgs(this.arena.memory.buffer, ptr, fields, own as never);
+      ptrs.push(ptr);
     }
     const kernels = this.host.kernels;
-    kernels.pool!.run(KERNEL_NAMES.indexOf(name), blocks, (block) => kernels[name](block));
+    kernels.pool!.run(KERNEL_NAMES.indexOf(name), ptrs, (ptr) => kernels[name](ptr));
     this.arena.rewind(after); // the thread scratch stays for the call's next kernels
   }
 
-  /** Where a loss kernel writes its per-sample sums: f64 [N], zeroed (a kernel is passed `out: at + 8 n`). */
-  lossSums(): number {
-    return this.zeros(8 * Math.max(this.g.N, 1));
+  /** Where a loss kernel writes its per-block sums. */
+  lossSums(): BlockSums {
+    return this.blockSums(1);
   }
 
-  /** The loss's sum: the per-sample sums at `sumsAt`, added in sample order in f64. */
-  sumOf(sumsAt: number): number {
+  /** The loss's sum: each sample's block sums added in order, then the samples in order, in f64. */
+  sumOf(sums: BlockSums): number {
     let sum = 0;
-    for (const v of this.f64(sumsAt, this.g.N)) sum += v;
+    for (const v of sums.perSample()) sum += v;
     return sum;
   }
 
-  /** A pixel loss's result from its per-sample sums at `sumAt`, the per-pixel losses and the divisor. */
-  result(sumAt: number, reduction: string, divisor: number, grad: Gradient | undefined, losses: Losses | undefined): LossResult {
-    const sum = this.sumOf(sumAt);
+  /** A pixel loss's result from its block sums, the per-pixel losses and the divisor. */
+  result(sums: BlockSums, reduction: string, divisor: number, grad: Gradient | undefined, losses: Losses | undefined): LossResult {
+    const sum = this.sumOf(sums);
     let loss: number | Float32Array;
     if (reduction === 'none') loss = losses!.array;
     else if (reduction === 'sum') loss = sum;
@@ -504,7 +504,13 @@ export interface Staged extends Window {
   y: number;
   grad: number;
   losses: number;
-  /** the first sample continues the previous window's sample */
+  /** pixels [first, P) of the first sample and [0, last) of the last (assembly/args.ts) */
+  first: number;
+  last: number;
+  /** the window's pixel 0 within its sample, and the sample's pixels: where the blocks end */
+  origin: number;
+  pixels: number;
+  /** the first block continues the previous window's block */
   carrySample: number;
 }
 
@@ -615,3 +621,70 @@ export class Losses {
 }
 
 
+
+/**
+ * The per-block sums of a pass (assembly/args.ts): `width` f64 for each block of BLOCK pixels of each
+ * sample, at ptr. A kernel call is handed the slot of its first block.
+ */
+export class BlockSums {
+  constructor(
+    private readonly call: Call,
+    private readonly ptr: number,
+    private readonly width: number,
+    private readonly N: number,
+    private readonly blocks: number,
+  ) {}
+
+  /** Where window w's first block goes. */
+  at(w: Window): number {
+    return this.ptr === 0 ? 0 : this.ptr + 8 * this.width * (w.n * this.blocks + Math.floor(w.p0 / BLOCK));
+  }
+
+  /** [N, width]: each sample's block sums added in block order, from 0. */
+  perSample(): Float64Array {
+    const { N, width, blocks } = this;
+    const out = new Float64Array(N * width);
+    if (this.ptr === 0) return out;
+    const all = this.call.f64(this.ptr, N * blocks * width);
+    for (let n = 0; n < N; n++) {
+      for (let b = 0; b < blocks; b++) {
+        const from = (n * blocks + b) * width;
+        for (let j = 0; j < width; j++) out[n * width + j] += all[from + j];
+      }
+    }
+    return out;
+  }
+}
+
+/** The range fields of a splittable kernel's arguments. */
+interface Span {
+  N: number;
+  P: number;
+  first: number;
+  last: number;
+  origin: number;
+  pixels: number;
+}
+
+/** A block of a kernel call: sample n (of the call), pixels [start, end) in memory, and whether it ends
+ *  within the call (else a later window continues it). */
+interface Block {
+  n: number;
+  start: number;
+  end: number;
+  ends: boolean;
+}
+
+/** The blocks a kernel call covers, in order (as assembly/common.ts cuts them). */
+function blocksOf(a: Span): Block[] {
+  const list: Block[] = [];
+  for (let n = 0; n < a.N; n++) {
+    const end = n === a.N - 1 ? a.last : a.P;
+    for (let start = n === 0 ? a.first : 0; start < end; ) {
+      const next = Math.min(end, (Math.floor((a.origin + start) / BLOCK) + 1) * BLOCK - a.origin);
+      list.push({ n, start, end: next, ends: (a.origin + next) % BLOCK === 0 || a.origin + next === a.pixels });
+      start = next;
+    }
+  }
+  return list;
+}

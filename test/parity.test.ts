@@ -23,6 +23,7 @@ const geometries: Geometry[] = [
   { name: '3-D volume', N: 2, C: 4, S: [3, 4, 5] },
   { name: 'P=299 (tiles of 128 and a short group)', N: 2, C: 5, S: [13, 23] },
   { name: 'C=19, P=1024 (eight full tiles)', N: 1, C: 19, S: [32, 32] },
+  { name: 'P=16500 (two blocks of 16384 pixels, the second short)', N: 2, C: 2, S: [16500] },
 ];
 
 /** The parity cases of every loss's table (test/cases/), those of multi-class losses only where C > 1. */

@@ -1,8 +1,8 @@
-// The copying path streams a batch through a window of the backend's memory, carrying a sample's lane
+// The copying path streams a batch through a window of the backend's memory, carrying a block's lane
 // sums from one window to the next. Whatever the window's size and the thread count, the bits are those
 // of one pass on one thread: every parity case of the loss tables (test/cases/), with the smallest window
-// (one tile of 128 pixels) and with one window holding the whole batch, on 1, 2, 3 and 8 threads, against
-// one window on one thread, on shapes that cut samples into windows.
+// (one tile of 128 pixels), windows of whole blocks and one window holding the whole batch, on 1, 2, 3
+// and 8 threads, against one window on one thread, on shapes that cut samples into windows and blocks.
 import { afterAll, describe, expect, it } from 'vitest';
 import { init } from '../src/index.js';
 import { casesOf, drawParityData } from './cases/index.js';
@@ -13,6 +13,8 @@ const geometries = [
   { N: 5, C: 3, S: [2, 3] }, // P = 6: several samples per window
   { N: 2, C: 1, S: [300] }, // one channel
   { N: 2, C: 19, S: [16, 16] }, // P = 256: windows on sample boundaries
+  { N: 1, C: 2, S: [2 * 16384 + 300] }, // three blocks of one sample: threads split it, windows cut blocks
+  { N: 2, C: 2, S: [16384 + 1024] }, // two blocks a sample, the second short
 ];
 
 describe.each([
@@ -24,7 +26,9 @@ describe.each([
   tiny.host.windowBytes = 1; // one tile per window
   const wholeThreads = await init({ backend, threads });
   wholeThreads.host.windowBytes = 2 ** 31;
-  afterAll(() => [tiny, wholeThreads].forEach((s) => s.dispose()));
+  const blocks = await init({ backend, threads });
+  blocks.host.windowBytes = 2 ** 20; // windows of whole blocks (BLOCK = 16384 pixels) on the large shapes
+  afterAll(() => [tiny, wholeThreads, blocks].forEach((s) => s.dispose()));
   for (const g of geometries) {
     const P = g.S.reduce((a, b) => a * b, 1);
     const rand = rng(g.N * 100 + g.C);
@@ -36,7 +40,7 @@ describe.each([
         it(`${c.name}, [${g.N}, ${g.C}, ${g.S}] ${layout}`, () => {
           const base = { shape: layout === 'NCHW' ? [g.N, g.C, ...g.S] : [g.N, ...g.S, g.C], layout, grad: true } as const;
           const a = c.run(whole, x, base, d);
-          for (const seg of [tiny, wholeThreads]) {
+          for (const seg of [tiny, wholeThreads, blocks]) {
             const b = c.run(seg, x, base, d);
             expect(firstBitDifference(a.loss as number, b.loss as number)).toBe(-1);
             if (a.grad) expect(firstBitDifference(a.grad, b.grad!)).toBe(-1);

@@ -1,6 +1,6 @@
 // Twin of assembly/region.ts, one pixel (wasm lane) at a time.
 import { fr, pmax, expNonPositive } from './math.js';
-import type { Heap } from './heap.js';
+import { type Heap, forTiles } from './heap.js';
 import { type ArgsOf, CLASS_SUMS_AT, REGION_ARGS, readArgs } from '../abi.js';
 
 type RegionArgs = ArgsOf<typeof REGION_ARGS>;
@@ -48,9 +48,9 @@ function regionStats(heap: Heap, a: RegionArgs, activation: number): void {
   const ps = nhwc ? C : 1;
   const p = new Float64Array(C);
   const acc = classSums(heap, a.tmp, C); // [class][I, Sp, Sg][lane]
-  for (let n = 0; n < N; n++) {
-    if (!(n === 0 && a.carrySample)) acc.fill(0);
-    for (let i = 0; i < P; i++) {
+  forTiles(a, (n, i0, i1, starts, ends, block) => {
+    if (starts) acc.fill(0);
+    for (let i = i0; i < i1; i++) {
       const j = i & 3; // lane; see LaneSums
       const e0 = n * C * P + i * ps;
       const label = labels ? i32[(labels >>> 2) + n * P + i] : 0;
@@ -66,8 +66,8 @@ function regionStats(heap: Heap, a: RegionArgs, activation: number): void {
         acc[a + 8] += squared ? fr(g * g) : g;
       }
     }
-    writeStats(f64, out, acc, n, C);
-  }
+    if (ends) writeStats(f64, out, acc, block, C);
+  });
 }
 
 /** The per-class lane sums [class][I, Sp, Sg][lane] in the scratch, where the kernels keep theirs. */
@@ -76,7 +76,7 @@ export function classSums(heap: Heap, tmp: number, C: number): Float64Array {
   return heap.views().f64.subarray(at, at + C * 12);
 }
 
-/** Sample n's (I, Sp, Sg) per class from the lane sums acc[class][stat][lane]. */
+/** Block k's (I, Sp, Sg) per class from the lane sums acc[class][stat][lane]. */
 export function writeStats(f64: Float64Array, out: number, acc: Float64Array, n: number, C: number): void {
   for (let c = 0; c < C; c++) {
     const o = (out >>> 3) + (n * C + c) * 3;
@@ -109,10 +109,10 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, ce: boolean):
     if (!valid) gce = 0;
     return fr(fr(0 + fr(prior * gce)) + fr(factor * d));
   };
-  for (let n = 0; n < N; n++) {
+  forTiles(a, (n, i0, i1) => {
     const an = (coefA >>> 2) + n * C;
     const bn = (coefB >>> 2) + n * C;
-    for (let i = 0; i < P; i++) {
+    for (let i = i0; i < i1; i++) {
       const e0 = n * C * P + i * ps;
       const gi = (grad >>> 2) + e0;
       const label = labels ? i32[(labels >>> 2) + n * P + i] : 0;
@@ -174,5 +174,5 @@ function regionGrad(heap: Heap, a: RegionArgs, activation: number, ce: boolean):
         f32[at] = blend(d, p, q, qT, valid && c === label, valid, fr(f32[w0 + c] * qW));
       }
     }
-  }
+  });
 }

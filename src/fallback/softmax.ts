@@ -1,6 +1,6 @@
 // Twin of assembly/softmax.ts, one pixel (wasm lane) at a time. Pointers are byte offsets into `heap`.
 import { fr, pmax, expNonPositive, log, pow } from './math.js';
-import { Heap, LaneSums } from './heap.js';
+import { Heap, LaneSums, forTiles } from './heap.js';
 import { type ArgsOf, LOSS_SUMS_AT, SOFTMAX_ARGS, readArgs } from '../abi.js';
 
 type SoftmaxArgs = ArgsOf<typeof SOFTMAX_ARGS>;
@@ -26,10 +26,12 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
   for (let c = 0; c < C; c++) wSum = fr(wSum + f32[w0 + c]);
   const smooth = !focal && smoothing !== 0;
   const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
-  for (let n = 0; n < N; n++) {
-    sums.start(n, a.carrySample);
-    if (stats && !(n === 0 && a.carrySample)) region.fill(0);
-    for (let i = 0; i < P; i++) {
+  forTiles(a, (n, i0, i1, starts, ends, block) => {
+    if (starts) {
+      sums.reset();
+      if (stats) region.fill(0);
+    }
+    for (let i = i0; i < i1; i++) {
       const xi = (x >>> 2) + n * C * P + i * ps;
       const gi = (grad >>> 2) + n * C * P + i * ps;
       const label = i32[(labels >>> 2) + n * P + i];
@@ -109,9 +111,10 @@ function softmaxIndex(heap: Heap, a: SoftmaxArgs, focal: boolean, withRegion: bo
         f32[at] = valid ? g : 0;
       }
     }
-    f64[(out >>> 3) + n] = sums.total();
-    if (stats) writeStats(f64, stats, region, n, C);
-  }
+    if (!ends) return;
+    f64[(out >>> 3) + block] = sums.total();
+    if (stats) writeStats(f64, stats, region, block, C);
+  });
 }
 
 function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
@@ -124,9 +127,9 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
   const epsC = fr(smoothing / C);
   const smooth = smoothing !== 0;
   const sums = new LaneSums(heap, a.tmp + LOSS_SUMS_AT);
-  for (let n = 0; n < N; n++) {
-    sums.start(n, a.carrySample);
-    for (let i = 0; i < P; i++) {
+  forTiles(a, (n, i0, i1, starts, ends, block) => {
+    if (starts) sums.reset();
+    for (let i = i0; i < i1; i++) {
       const e0 = n * C * P + i * ps;
       const xi = (x >>> 2) + e0;
       const yi = (y >>> 2) + e0;
@@ -160,6 +163,6 @@ function softmaxDense(heap: Heap, a: SoftmaxArgs): void {
         f32[at] = fr(fr(f32[at] * q) - fr(wy * scale));
       }
     }
-    heap.views().f64[(out >>> 3) + n] = sums.total();
-  }
+    if (ends) heap.views().f64[(out >>> 3) + block] = sums.total();
+  });
 }

@@ -133,17 +133,17 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
   const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight).weightSum;
   const grad = call.gradient()!;
-  const stats = call.stats(N * C * 3);
+  const stats = call.blockSums(3 * C);
   const scale = Call.scale(cs.reduction, divisor);
   const squared = +settings.squared;
   call.pass({ labels: true, grad }, (w) =>
     call.kernel('crossEntropyIndexWithRegion', {
       ...w, target: w.labels, weight, C, nhwc: +nhwc, ignore: cs.ignoreIndex, smoothing: cs.labelSmoothing, gamma: 0,
-      scale, losses: 0, out: sums + 8 * w.n, stats: stats.ptr + w.n * C * 24, squared,
+      scale, losses: 0, out: sums.at(w), stats: stats.at(w), squared,
     }));
   const sum = call.sumOf(sums);
   const ceLoss = cs.reduction === 'sum' ? sum : divisor > 0 ? sum / divisor : 0;
-  const done = finishRegion(stats.read(), N, C, settings);
+  const done = finishRegion(stats.perSample(), N, C, settings);
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);
   call.pass({ labels: true, input: false, grad, gradIn: true }, (w) =>

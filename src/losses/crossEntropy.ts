@@ -25,13 +25,13 @@ export const crossEntropy = defineLoss({
       const divisor = N * P; // PyTorch divides probability targets by the pixel count
       const scale = s.reduction === 'mean' ? 1 / divisor : 1;
       call.pass({ dense: true, grad, losses }, (w) =>
-        call.kernel('crossEntropyDense', { ...fixed, ...w, target: w.y, ignore: 0, scale, out: sum + 8 * w.n }));
+        call.kernel('crossEntropyDense', { ...fixed, ...w, target: w.y, ignore: 0, scale, out: sum.at(w) }));
       return call.result(sum, s.reduction, divisor, grad, losses);
     }
     const divisor = call.labels(C, s.ignoreIndex, weight).weightSum;
     const scale = Call.scale(s.reduction, divisor);
     call.pass({ labels: true, grad, losses }, (w) =>
-      call.kernel('crossEntropyIndex', { ...fixed, ...w, target: w.labels, ignore: s.ignoreIndex!, scale, out: sum + 8 * w.n }));
+      call.kernel('crossEntropyIndex', { ...fixed, ...w, target: w.labels, ignore: s.ignoreIndex!, scale, out: sum.at(w) }));
     return call.result(sum, s.reduction, divisor, grad, losses);
   },
 });

@@ -50,7 +50,7 @@ export const focal = defineLoss({
     call.pass({ labels: true, grad, losses }, (w) =>
       call.kernel('focalSoftmax', {
         ...w, target: w.labels, weight: alpha, C, nhwc: +nhwc, ignore: s.ignoreIndex!, smoothing: 0, gamma: s.gamma,
-        scale, out: sum + 8 * w.n, stats: 0, squared: 0,
+        scale, out: sum.at(w), stats: 0, squared: 0,
       }));
     return call.result(sum, s.reduction, divisor, grad, losses);
   },

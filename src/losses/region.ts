@@ -91,15 +91,15 @@ export function runRegion(call: Call, s: RegionPass, finish: RegionFinish): Loss
   else call.checkRange('target', call.target, 0, 1);
   if (s.activation === 'none') call.checkRange('input', call.input, 0, 1);
   const grad = call.gradient();
-  const stats = call.stats(N * C * 3);
+  const stats = call.blockSums(3 * C);
   const fixed = {
     C, nhwc: +nhwc, labelOffset, ignore: s.ignoreIndex ?? NO_IGNORE, squared: +s.squared, prior: 0, factor: 0,
     weight: 0, smoothing: 0, scale: 0,
   };
   const targets = { labels: index, dense: !index };
   call.pass({ ...targets, grad }, (w) =>
-    call.kernel(STATS[s.activation], { ...fixed, ...w, stats: stats.ptr + w.n * C * 24, coefA: 0, coefB: 0 }));
-  const done = finish(stats.read(), N, C);
+    call.kernel(STATS[s.activation], { ...fixed, ...w, stats: stats.at(w), coefA: 0, coefB: 0 }));
+  const done = finish(stats.perSample(), N, C);
   if (!grad) return { loss: done.loss };
   const coefA = call.putF32(done.coefA);
   const coefB = call.putF32(done.coefB);

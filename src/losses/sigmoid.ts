@@ -35,7 +35,7 @@ export function runSigmoid(call: Call, p: SigmoidParams): LossResult {
   call.pass({ labels: index, dense: !index, grad, losses }, (w) =>
     call.kernel(p.kernel, {
       ...w, posWeight, weight, C, nhwc: +nhwc, labelOffset: C === 1 ? 1 : 0, ignore: p.ignoreIndex ?? NO_IGNORE,
-      gamma: p.gamma ?? 0, alpha: p.alpha ?? 0, scale, out: sum + 8 * w.n,
+      gamma: p.gamma ?? 0, alpha: p.alpha ?? 0, scale, out: sum.at(w),
     }));
   return call.result(sum, p.reduction, divisor, grad, losses);
 }
