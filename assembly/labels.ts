@@ -13,7 +13,23 @@ export function labelScan(args: usize): void {
   let kept = a.carry ? <i32>load<f64>(out, 8) : 0;
   let bad = 0;
   let firstBad = -1;
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  if (!weight) {
+    // without weights only counts: four labels at a time, up to the first group holding a bad label
+    const vIgnore = i32x4.splat(ignore);
+    const vLimit = i32x4.splat(limit);
+    const useIgnore = i32x4.splat(hasIgnore ? -1 : 0);
+    let counts = i32x4.splat(0);
+    for (; i + 4 <= count; i += 4) {
+      const t = v128.load(labels + (<usize>i << 2));
+      const skip = v128.and(i32x4.eq(t, vIgnore), useIgnore);
+      const inRange = i32x4.lt_u(t, vLimit);
+      if (v128.any_true(v128.andnot(v128.not(inRange), skip))) break;
+      counts = i32x4.sub(counts, v128.andnot(inRange, skip)); // a kept lane is -1
+    }
+    kept += i32x4.extract_lane(counts, 0) + i32x4.extract_lane(counts, 1) + i32x4.extract_lane(counts, 2) + i32x4.extract_lane(counts, 3);
+  }
+  for (; i < count; i++) {
     const t = load<i32>(labels + (<usize>i << 2));
     if (hasIgnore && t == ignore) continue;
     if (<u32>t >= <u32>limit) {

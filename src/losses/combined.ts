@@ -131,7 +131,7 @@ function crossEntropyWithRegion(call: Call, { ce, region, order }: Shared): Comb
   const sums = call.lossSums();
   const weight = call.putF32(cs.weight ?? new Float32Array(C).fill(1));
   // validity as the region term sees it: without its own ignoreIndex no label may equal CE's
-  const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, weight).weightSum;
+  const divisor = call.labels(C, r.ignoreIndex === undefined ? undefined : cs.ignoreIndex, cs.weight ? weight : 0).weightSum;
   const grad = call.gradient()!;
   const stats = call.blockSums(3 * C);
   const scale = Call.scale(cs.reduction, divisor);

@@ -28,7 +28,7 @@ export const crossEntropy = defineLoss({
         call.kernel('crossEntropyDense', { ...fixed, ...w, target: w.y, ignore: 0, scale, out: sum.at(w) }));
       return call.result(sum, s.reduction, divisor, grad, losses);
     }
-    const divisor = call.labels(C, s.ignoreIndex, weight).weightSum;
+    const divisor = call.labels(C, s.ignoreIndex, s.weight ? weight : 0).weightSum; // unweighted: the kept count
     const scale = Call.scale(s.reduction, divisor);
     call.pass({ labels: true, grad, losses }, (w) =>
       call.kernel('crossEntropyIndex', { ...fixed, ...w, target: w.labels, ignore: s.ignoreIndex!, scale, out: sum.at(w) }));
