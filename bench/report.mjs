@@ -143,7 +143,7 @@ export function buildReport(o) {
     '',
     mdTable(['workload / loss', 'segloss zero-copy', 'zero-copy, 2 threads', '2 threads speed-up', 'segloss copying', 'copying, reused out', 'plain JS', 'tfjs-wasm', 'native C SSE4.1', 'native C AVX2', 'vs plain JS', 'vs tfjs-wasm'], srows),
     '',
-    'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N2 C19 512x1024, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Native C: one thread, same algorithm (bench/native). Full tables: BENCHMARKS.md (`npm run bench`).' +
+    'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N1 C19 1024x2048, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Native C: one thread, same algorithm (bench/native). Full tables: BENCHMARKS.md (`npm run bench`).' +
       (o.poolStart ? ` Starting a pool of 2 threads (\`await init({ threads: 2 })\`, then \`dispose()\`): median ${ms(o.poolStart.threads2.median)} ms, against ${ms(o.poolStart.threads1.median)} ms for \`init()\` (${o.poolStart.threads2.n} runs).` : ''),
   ].join('\n');
 

@@ -30,7 +30,9 @@ export function evaluateTargets(results, ratios, memory) {
   speed('voc Dice fwd+grad (unsquared, smooth 1, per sample), zero-copy vs tfjs-wasm', 'voc', 'dice', 'tfjs-wasm', 4);
   speed('voc Dice fwd+grad (unsquared, smooth 1, per sample), zero-copy vs plain JS', 'voc', 'dice', 'plain JS', 3.5);
   speed('binary BCE fwd+grad, zero-copy vs plain JS', 'binary', 'bce', 'plain JS', 4);
-  for (const [wl, loss, label] of [['voc', 'ce', 'voc CE'], ['voc', 'dice', 'voc Dice'], ['binary', 'bce', 'binary BCE']]) {
+  const twoThreads = [['voc', 'ce', 'voc CE'], ['voc', 'dice', 'voc Dice'], ['binary', 'bce', 'binary BCE'],
+    ['city', 'ce', 'city CE (one image, split by blocks)'], ['city', 'dice', 'city Dice (one image, split by blocks)']];
+  for (const [wl, loss, label] of twoThreads) {
     const a = zc(wl, loss);
     const b = find(results, wl, loss, true, ZC2);
     const name = `${label} fwd+grad zero-copy, 2 threads vs 1`;

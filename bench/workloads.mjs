@@ -10,7 +10,7 @@ import { makeBinaryCase, makeCase } from './random.mjs';
 export const WORKLOADS = {
   voc: { N: 8, C: 21, spatial: [256, 256], kind: 'index', desc: 'N8 C21 256x256, index labels' },
   binary: { N: 4, C: 1, spatial: [512, 512], kind: 'binary', desc: 'N4 C1 512x512, dense 0/1 mask' },
-  city: { N: 2, C: 19, spatial: [512, 1024], kind: 'index', desc: 'N2 C19 512x1024, index labels' },
+  city: { N: 1, C: 19, spatial: [1024, 2048], kind: 'index', desc: 'N1 C19 1024x2048 (one Cityscapes image at full size), index labels' },
   volume: { N: 2, C: 4, spatial: [64, 128, 128], kind: 'index', desc: 'N2 C4 64x128x128 (3-D, NCDHW), index labels' },
   small: { N: 2, C: 5, spatial: [17, 23], kind: 'index', desc: 'N2 C5 17x23, index labels (checks only)', bench: false },
 };

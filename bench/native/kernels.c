@@ -570,7 +570,7 @@ typedef struct { const char *name; int N, C, H, Wd, binary; } workload_t;
 static const workload_t presets[] = {
   { "small", 2, 5, 17, 23, 0 },
   { "voc", 8, 21, 256, 256, 0 },
-  { "city", 2, 19, 512, 1024, 0 },
+  { "city", 1, 19, 1024, 2048, 0 },
   { "binary", 4, 1, 512, 512, 1 }, // dense 0/1 mask: bce and focal
 };
 

@@ -10,7 +10,7 @@
 #
 # Options (passed through to the binaries unless noted): --isa sse|avx2|sse,avx2 (this script),
 #   --reps R (9, min 7 recommended), --warmup K (2), --grad 1|0|both (1), --kernels ce,dice,bce,focal, --seed S (1).
-# Workloads: small (N2 C5 17x23), voc (N8 C21 256x256), city (N2 C19 512x1024), binary (N4 C1 512x512,
+# Workloads: small (N2 C5 17x23), voc (N8 C21 256x256), city (N1 C19 1024x2048), binary (N4 C1 512x512,
 #   dense mask), NxCxHxW, bw (bandwidth).
 # Without clang: prints {"skipped":"clang not found"} and exits 0.
 set -euo pipefail
