@@ -51,8 +51,9 @@ const PROBABILITIES = 2;
   }
 }
 
+// Where the scratch's per-class rows start (after the class sums).
 // @ts-ignore: decorator
-@inline function rows(C: i32): usize {
+@inline export function rows(C: i32): usize {
   return CLASS_SUMS + <usize>C * 96;
 }
 
@@ -73,11 +74,12 @@ const PROBABILITIES = 2;
   }
 }
 
-// A whole NCHW softmax tile's exps into the rows at r and 1 / sum into the SUM slot, a block of four
-// groups (a cache line of each class row) at a time across the classes, so that the max and the sum stay
-// in registers. Per lane, the operations and their order are tileMax's, activateGroup's and invertSums'.
+// A whole NCHW softmax tile's exps into the rows at r, and the max and the sum (its reciprocal with
+// `invert`) into the MAX and SUM slots, a block of four groups (a cache line of each class row) at a
+// time across the classes, so that the max and the sum stay in registers. Per lane, the operations and
+// their order are tileMax's, activateGroup's and invertSums' (softmax.ts: passes A and B).
 // @ts-ignore: decorator
-@inline function softmaxRows(xt: usize, cs: usize, C: i32, r: usize, tmp: usize): void {
+@inline export function softmaxRows(xt: usize, cs: usize, C: i32, r: usize, tmp: usize, invert: bool): void {
   for (let g = 0; g < GROUPS; g += 4) {
     const o = <usize>g << 4;
     let m0 = v128.load(xt + o), m1 = v128.load(xt + o, 16), m2 = v128.load(xt + o, 32), m3 = v128.load(xt + o, 48);
@@ -105,9 +107,14 @@ const PROBABILITIES = 2;
       s3 = f32x4.add(s3, e3);
       v128.store(rr, e3, 48);
     }
+    if (invert) {
+      s0 = f32x4.div(ONE, s0); s1 = f32x4.div(ONE, s1); s2 = f32x4.div(ONE, s2); s3 = f32x4.div(ONE, s3);
+    } else {
+      const mx = tmp + MAX * SLOT + o;
+      v128.store(mx, m0); v128.store(mx, m1, 16); v128.store(mx, m2, 32); v128.store(mx, m3, 48);
+    }
     const sm = tmp + SUM * SLOT + o;
-    v128.store(sm, f32x4.div(ONE, s0)); v128.store(sm, f32x4.div(ONE, s1), 16);
-    v128.store(sm, f32x4.div(ONE, s2), 32); v128.store(sm, f32x4.div(ONE, s3), 48);
+    v128.store(sm, s0); v128.store(sm, s1, 16); v128.store(sm, s2, 32); v128.store(sm, s3, 48);
   }
 }
 
@@ -160,7 +167,7 @@ const PROBABILITIES = 2;
   const full = len >> 2;
   const k = len & 3;
   if (activation == 0 && ps == 4 && len == TILE) {
-    softmaxRows(xt, cs, C, tmp + rows(C), tmp);
+    softmaxRows(xt, cs, C, tmp + rows(C), tmp, true);
     if (index && probs) {
       indexProbabilities(pt, cs, C, squared, tmp);
       scatterStats(pt, cs, 4, len, C, labelOffset, tmp);

@@ -2,13 +2,14 @@
 // Exports: crossEntropyIndex, focalSoftmax, crossEntropyIndexWithRegion, crossEntropyDense.
 // Per tile, four passes over the class rows: (A) the max over classes, (B) e = exp(x - max) and its
 // sum, e stored in the gradient buffer when a gradient is wanted, (C) the loss of each pixel and its
-// gradient coefficients, (D) the gradient from the stored e: one exp per logit. See common.ts for the
-// iteration and summation order.
+// gradient coefficients, (D) the gradient from the stored e: one exp per logit. A whole NCHW tile of
+// plain cross entropy runs A and B four groups at a time (region.ts softmaxRows) with e in the scratch
+// rows, the same operations per lane. See common.ts for the iteration and summation order.
 import { expNonPositive4, log4, pow4 } from './math';
-import { scatterStats } from './region';
+import { rows, scatterStats, softmaxRows } from './region';
 import { SoftmaxArgs } from './args';
 import {
-  TILE, SLOT, blockEnds, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
+  TILE, GROUPS, SLOT, blockEnds, laneMask, load4, store4, gather4, accumulate, combineAt, tileLabels, tileMax,
   MAX, SUM, XT, ET, OTHER, WSUM, LABEL, VALID, Q, QT, LOSS_ACC, RS, CLASS_SUMS,
 } from './common';
 
@@ -39,10 +40,11 @@ const ONE = f32x4.splat(1);
 // regionGradSharedSoftmax turns it into both gradients.
 // @ts-ignore: decorator
 @inline function indexGrad(
-  gp: usize, ps: usize, k: i32, c: i32, wqW: v128, tmp: usize, o: usize, smooth: bool, region: bool, squared: bool,
+  gp: usize, ep: usize, ps: usize, k: i32, c: i32, wqW: v128, tmp: usize, o: usize, smooth: bool, region: bool, squared: bool,
+  fromRows: bool,
 ): void {
   const isT = i32x4.eq(v128.load(tmp + LABEL * SLOT + o), i32x4.splat(c));
-  const p = f32x4.mul(load4(gp, ps, k), v128.load(tmp + RS * SLOT + o));
+  const p = f32x4.mul(fromRows ? v128.load(ep) : load4(gp, ps, k), v128.load(tmp + RS * SLOT + o));
   const valid = v128.load(tmp + VALID * SLOT + o);
   if (region) {
     // Sp with the very operations and order of regionStats, so both give the same bits (I and Sg:
@@ -68,9 +70,21 @@ const ONE = f32x4.splat(1);
   const k = len & 3;
   const groups = (len + 3) >> 2;
   tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
-  tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
-  memory.fill(tmp + SUM * SLOT, 0, 5 * SLOT); // SUM, XT, ET, OTHER, WSUM
-  for (let c = 0; c < C; c++) {
+  // a whole NCHW tile of plain cross entropy: passes A and B four groups at a time across the classes,
+  // the exps into the scratch rows, and x_t - max gathered pixel by pixel (masked pixels: class 0's)
+  const blocked = ps == 4 && len == TILE && !focal && !smooth;
+  if (blocked) {
+    softmaxRows(xt, cs, C, tmp + rows(C), tmp, false);
+    for (let i = 0; i < TILE; i++) {
+      const o = <usize>i << 2;
+      const t = load<i32>(tmp + LABEL * SLOT + o);
+      store<f32>(tmp + XT * SLOT + o, load<f32>(xt + <usize>t * cs + o) - load<f32>(tmp + MAX * SLOT + o));
+    }
+  } else {
+    tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
+    memory.fill(tmp + SUM * SLOT, 0, 5 * SLOT); // SUM, XT, ET, OTHER, WSUM
+  }
+  for (let c = 0; !blocked && c < C; c++) {
     const row = xt + <usize>c * cs;
     const grow = gt + <usize>c * cs;
     const wc = f32x4.splat(load<f32>(w + (<usize>c << 2)));
@@ -129,9 +143,14 @@ const ONE = f32x4.splat(1);
   const region = stats != 0;
   for (let c = 0; c < C; c++) {
     const grow = gt + <usize>c * cs;
+    const erow = tmp + rows(C) + <usize>c * SLOT;
     const wqW = f32x4.mul(f32x4.splat(load<f32>(w + (<usize>c << 2))), qW);
-    for (let g = 0; g < full; g++) indexGrad(grow + <usize>g * 4 * ps, ps, 4, c, wqW, tmp, <usize>g << 4, smooth, region, squared);
-    if (k) indexGrad(grow + <usize>full * 4 * ps, ps, k, c, wqW, tmp, <usize>full << 4, smooth, region, squared);
+    if (blocked) {
+      for (let g = 0; g < GROUPS; g++) indexGrad(grow + (<usize>g << 4), erow + (<usize>g << 4), 4, 4, c, wqW, tmp, <usize>g << 4, smooth, region, squared, true);
+      continue;
+    }
+    for (let g = 0; g < full; g++) indexGrad(grow + <usize>g * 4 * ps, 0, ps, 4, c, wqW, tmp, <usize>g << 4, smooth, region, squared, false);
+    if (k) indexGrad(grow + <usize>full * 4 * ps, 0, ps, k, c, wqW, tmp, <usize>full << 4, smooth, region, squared, false);
   }
   if (region) scatterStats(gt, cs, ps, len, C, 0, tmp);
 }

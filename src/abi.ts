@@ -76,8 +76,7 @@ const noScratch = () => 0;
 const tileState = () => SLOTS * SLOT;
 // Lovász: radix histograms (4096 + 3 x 128 u32), two tile slots, then per class a count, a flag and an f64 loss
 const lovaszTmp = (C: number) => 16384 + 1536 + 2 * SLOT + C * 16;
-const classSums = (C: number) => SLOTS * SLOT + C * CLASS_SUMS;
-// region kernels also keep a row per class: activations (or dL/dp)
+// region kernels (and softmax cross entropy) also keep a row per class: exps, activations or dL/dp
 const regionRows = (C: number) => SLOTS * SLOT + C * (CLASS_SUMS + SLOT);
 // confusion kernels, called with the matrix's class count K: two slots, 32 bytes of lanes, then a u32
 // histogram of K * K cells and one for ignored pixels
@@ -86,8 +85,8 @@ const histogram = (K: number) => 2 * SLOT + 32 + (K * K + 1) * 4;
 /** Every kernel: its argument block and the bytes of scratch it needs for C classes. */
 export const KERNELS = {
   labelScan: { args: LABEL_ARGS, scratch: noScratch },
-  crossEntropyIndex: { args: SOFTMAX_ARGS, scratch: tileState },
-  crossEntropyIndexWithRegion: { args: SOFTMAX_ARGS, scratch: classSums },
+  crossEntropyIndex: { args: SOFTMAX_ARGS, scratch: regionRows },
+  crossEntropyIndexWithRegion: { args: SOFTMAX_ARGS, scratch: regionRows },
   crossEntropyDense: { args: SOFTMAX_ARGS, scratch: tileState },
   focalSoftmax: { args: SOFTMAX_ARGS, scratch: tileState },
   bceLogits: { args: SIGMOID_ARGS, scratch: tileState },
