@@ -18,8 +18,9 @@ const BIG = process.env.FINDINGS_BIG !== '0';
 
 // one compiled module for every fresh wasm instance
 const wasmModule = new WebAssembly.Module(readFileSync(new URL('../build/kernels.wasm', import.meta.url)));
+// (one thread, non-shared memory: findings 1-12 are about one instance's memory, stale views among them)
 const fresh = (backend: BackendName): Promise<Segloss> =>
-  init(backend === 'wasm' ? { backend, wasm: wasmModule } : { backend });
+  init(backend === 'wasm' ? { backend, wasm: wasmModule, threads: 1 } : { backend });
 
 const randomLogits = (rand: () => number, n: number) => Float32Array.from({ length: n }, () => (rand() - 0.5) * 8);
 const randomLabels = (rand: () => number, n: number, C: number, ignore?: number) =>

@@ -1,8 +1,10 @@
 import { init, type Segloss } from '../src/index.js';
 import { ELEMENTWISE_ARGS, writeArgs } from '../src/abi.js';
 
+/** One instance per backend, shared by a test file and never disposed: so the wasm one runs on one
+ *  thread (no pool); the threaded runs have instances of their own (parity, property, streaming, pool). */
 export const backends: Record<'wasm' | 'js', Promise<Segloss>> = {
-  wasm: init({ backend: 'wasm' }),
+  wasm: init({ backend: 'wasm', threads: 1 }),
   js: init({ backend: 'js' }),
 };
 

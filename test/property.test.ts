@@ -33,7 +33,8 @@ type BackendName = (typeof BACKENDS)[number];
 
 // one compiled module for every fresh wasm instance
 const wasmModule = new WebAssembly.Module(readFileSync(new URL('../build/kernels.wasm', import.meta.url)));
-const fresh = (backend: BackendName) => init(backend === 'wasm' ? { backend, wasm: wasmModule } : { backend });
+// (one thread: (d) is about growing a non-shared memory, where a grown buffer detaches the old views)
+const fresh = (backend: BackendName) => init(backend === 'wasm' ? { backend, wasm: wasmModule, threads: 1 } : { backend });
 
 let shared: Record<BackendName, Segloss>;
 /** wasm instances with a pool of threads (1 more than their workers), for (f) */

@@ -20,7 +20,7 @@ const geometries = [
 describe.each([
   ['wasm', 1], ['js', 1], ['wasm', 2], ['wasm', 3], ['wasm', 8],
 ] as const)('%s, %i threads: streaming through a window gives the bits of one pass on one thread', async (backend, threads) => {
-  const whole = await init({ backend });
+  const whole = await init({ backend, threads: 1 });
   whole.host.windowBytes = 2 ** 31; // the whole batch in one window
   const tiny = await init({ backend, threads });
   tiny.host.windowBytes = 1; // one tile per window

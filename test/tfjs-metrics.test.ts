@@ -2,7 +2,7 @@
 // matrix on the same predictions, with an ignore label, on the tfjs cpu and wasm backends.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init, type Segloss } from '../src/index.js';
 import { meanIoU, tfjsLosses } from '../src/tfjs.js';
 import { labels, logits, rng } from './helpers.js';
@@ -10,9 +10,10 @@ import { labels, logits, rng } from './helpers.js';
 let seg: Segloss;
 
 beforeAll(async () => {
-  seg = await init({ backend: 'wasm' });
+  seg = await init({ backend: 'wasm' }); // threads 'auto', as a user's would be
   await tf.setBackend('cpu');
 });
+afterAll(() => seg.dispose());
 
 const [N, H, W, F, C] = [4, 6, 5, 3, 4];
 const P = H * W;

@@ -12,10 +12,11 @@ let seg: Segloss;
 let losses: ReturnType<typeof tfjsLosses<tf.Tensor>>;
 
 beforeAll(async () => {
-  seg = await init({ backend: 'wasm' });
+  seg = await init({ backend: 'wasm' }); // threads 'auto', as a user's would be
   losses = tfjsLosses(tf, seg);
   await tf.setBackend('cpu');
 });
+afterAll(() => seg.dispose());
 
 /** Value and d value / d yPred through tfjs autodiff. */
 function valueAndGrad(loss: TfLoss<tf.Tensor>, yTrue: tf.Tensor, yPred: tf.Tensor): { value: number; grad: Float32Array } {

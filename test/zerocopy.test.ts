@@ -1,7 +1,7 @@
 // Arrays kept in the backend's memory (seg.alloc) are used in place as input, target and gradient:
 // every zero-copy case of the loss tables (test/cases/), then the buffers' own rules.
-import { describe, expect, it } from 'vitest';
-import { init } from '../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type InitOptions, type Segloss, init as initSegloss } from '../src/index.js';
 import { casesOf } from './cases/index.js';
 import { firstBitDifference, labels, logits, rng } from './helpers.js';
 
@@ -11,6 +11,15 @@ const H = 64;
 const W = 64;
 const P = H * W;
 const shape = [N, C, H, W];
+
+/** init(), and the instance's pool (threads 'auto' by default) ends after the test. */
+const opened: Segloss[] = [];
+async function init(options: InitOptions): Promise<Segloss> {
+  const seg = await initSegloss(options);
+  opened.push(seg);
+  return seg;
+}
+afterEach(() => opened.splice(0).forEach((s) => s.dispose()));
 
 /** The zero-copy cases of every loss's table (test/cases/). */
 const zeroCopy = casesOf('zeroCopy').map(({ case: c }) => c);
@@ -39,8 +48,8 @@ describe.each(['wasm', 'js'] as const)('%s zero-copy buffers', (backend) => {
     },
   );
 
-  it('keep peak memory near the bytes of logits, labels and gradient', async () => {
-    const seg = await init({ backend });
+  it('keep peak memory near the bytes of logits, labels and gradient (one thread)', async () => {
+    const seg = await init({ backend, threads: 1 });
     const rand = rng(4);
     const input = seg.alloc(Float32Array, N * C * P);
     const target = seg.alloc(Int32Array, N * P);
@@ -67,8 +76,8 @@ describe.each(['wasm', 'js'] as const)('%s zero-copy buffers', (backend) => {
     expect(firstBitDifference(out, seg.dice(x, t, { shape, grad: true }).grad!)).toBe(-1);
   });
 
-  it('keep WasmArray valid across memory growth; a stale view fails loudly', async () => {
-    const seg = await init({ backend });
+  it('keep WasmArray valid across memory growth; a stale view fails loudly (one thread: non-shared memory detaches)', async () => {
+    const seg = await init({ backend, threads: 1 });
     const rand = rng(6);
     const x = logits(rand, N * C * P);
     const t = labels(rand, N * P, C);

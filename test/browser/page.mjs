@@ -38,6 +38,7 @@ async function metricsAcrossWorker() {
   });
   const merged = page.merge(segloss.ConfusionMatrix.fromJSON(reply.matrix));
   const whole = seg.confusionMatrix(x, t, options(N));
+  seg.dispose(); // its pool, on the cross-origin-isolated page
   return {
     page: page.total(), worker: segloss.ConfusionMatrix.fromJSON(reply.matrix).total(), workerBackend: reply.backend,
     merged: Array.from(merged.counts), whole: Array.from(whole.counts), meanIoU: merged.meanIoU(),

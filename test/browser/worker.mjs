@@ -9,6 +9,7 @@ self.onmessage = async ({ data }) => {
       const { prediction, target, options } = data.metrics;
       const seg = await segloss.init();
       self.postMessage({ matrix: seg.confusionMatrix(prediction, target, options).toJSON(), backend: seg.backend });
+      seg.dispose();
       return;
     }
     self.postMessage({ report: await run(segloss) });
