@@ -32,10 +32,15 @@ export interface InitOptions {
   /** The kernels: bytes, a compiled module, a Response or a URL. Default: build/kernels.wasm beside this package. */
   wasm?: WasmSource;
   /**
-   * Threads each loss runs on (wasm backend): a number >= 1, or 'auto' (the hardware concurrency, capped
-   * at 8). Default 1. More than 1 starts a pool of Workers over shared memory, which `seg.dispose()`
-   * ends; where Workers or shared memory are missing (a browser page that is not cross-origin isolated,
-   * Cloudflare workerd) it is 1. `seg.threads` says how many it got. Results are the same bits for any count.
+   * Threads each loss runs on (wasm backend): a number >= 1, or 'auto', the hardware concurrency
+   * (navigator.hardwareConcurrency, or Node's os.availableParallelism()) capped at 8. Default 'auto'
+   * where Workers and shared memory are available; `threads: 1` for none. More than 1 starts a pool of
+   * Workers over a shared WebAssembly.Memory running the shared-memory build (`sharedWasm`), which
+   * `seg.dispose()` (or `using`) ends; an undisposed pool does not keep Node, Deno or Bun running.
+   * It is 1 where Workers or shared memory are missing (a browser page that is not cross-origin
+   * isolated, Cloudflare workerd), with backend 'js', and when `wasm` is given without `sharedWasm`.
+   * `seg.threads` says how many it got (fewer if a worker dies). Results are the same bits for any count.
+   * If the pool fails to start, an explicit `threads` throws and the default falls back to 1 thread.
    */
   threads?: number | 'auto';
   /** The shared-memory build for threads: as `wasm`. Default: build/kernels.shared.wasm beside this package. */
@@ -45,8 +50,8 @@ export interface InitOptions {
 export async function init(options: InitOptions = {}): Promise<Segloss> {
   if (options === null || typeof options !== 'object') throw new TypeError(`init: options must be an object, got ${show(options)}`);
   checkKeys(options, ['backend', 'wasm', 'threads', 'sharedWasm'], 'init');
-  const { backend, wasm, threads = 1, sharedWasm } = options;
-  if (threads !== 'auto' && !(Number.isInteger(threads) && (threads as number) >= 1 && (threads as number) <= 64)) {
+  const { backend, wasm, threads, sharedWasm } = options;
+  if (threads !== undefined && threads !== 'auto' && !(Number.isInteger(threads) && threads >= 1 && threads <= 64)) {
     throw new TypeError(`threads must be an integer in [1, 64] or 'auto', got ${show(threads)}`);
   }
   if (backend !== undefined && backend !== 'wasm' && backend !== 'js') {
@@ -59,10 +64,18 @@ export async function init(options: InitOptions = {}): Promise<Segloss> {
     }
     return new Segloss('js', fallbackKernels());
   }
-  const count = threads === 'auto' ? await autoThreads() : threads;
-  if (count > 1 && threadsAvailable() && (sharedWasm !== undefined || wasm === undefined)) {
-    const source = sharedWasm ?? new URL('../build/kernels.shared.wasm', import.meta.url);
-    return new Segloss('wasm', await sharedKernels(source, count));
+  // a pool needs the shared-memory build: its default, or the one given beside `wasm`
+  if (threads !== 1 && (sharedWasm !== undefined || wasm === undefined) && threadsAvailable()) {
+    const count = threads === undefined || threads === 'auto' ? await autoThreads() : threads;
+    if (count > 1) {
+      try {
+        const source = sharedWasm ?? new URL('../build/kernels.shared.wasm', import.meta.url);
+        return new Segloss('wasm', await sharedKernels(source, count));
+      } catch (e) {
+        if (threads !== undefined) throw e; // asked for: say why there is no pool
+        // the default: one thread, as where threads are missing
+      }
+    }
   }
   const source = wasm ?? new URL('../build/kernels.wasm', import.meta.url);
   return new Segloss('wasm', await wasmKernels(source));

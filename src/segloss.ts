@@ -36,8 +36,8 @@ export class Segloss {
     this.host = { kernels, arena: new Arena(kernels.memory, kernels.heapBase()), windowBytes: WINDOW_BYTES };
   }
 
-  /** The threads each loss runs on: 1, or 1 + the Workers of the pool that init({ threads }) started
-   *  (1 again after dispose()). */
+  /** The threads each loss runs on: 1, or 1 + the live Workers of the pool that init() started (a
+   *  worker that died no longer counts; 1 again after dispose()). */
   get threads(): number {
     const pool = this.host.kernels.pool;
     return pool ? pool.workers + 1 : 1;
@@ -51,7 +51,7 @@ export class Segloss {
     kernels.pool = undefined;
   }
 
-  /** `using seg = await init({ threads: 4 })` ends the pool at the end of the block. */
+  /** `using seg = await init()` ends the pool at the end of the block. */
   [Symbol.dispose](): void {
     this.dispose();
   }

@@ -1,11 +1,14 @@
 // A thread of the pool (src/pool.ts): instantiates the shared-memory kernels over the memory it is
-// sent, says 'ready', then parks in Atomics.wait on its control slot and runs the kernels it is given.
+// sent, says 'ready', then parks in Atomics.wait on its control slot and runs the kernels it is given,
+// each once it has claimed it (the caller may have taken a late job back: see src/pool.ts).
 type Start = { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; names: string[] };
 
 const SEQ = 0;
 const DONE = 1;
 const KERNEL = 2;
 const ARGS = 3;
+const CLAIM = 4;
+const LATE = 5;
 
 async function serve(start: Start, reply: (m: unknown) => void): Promise<void> {
   let s: Int32Array;
@@ -28,6 +31,11 @@ async function serve(start: Start, reply: (m: unknown) => void): Promise<void> {
     seen = seq;
     const kernel = s[KERNEL];
     if (kernel < 0) return;
+    if (Atomics.compareExchange(s, CLAIM, 0, seq) !== 0) {
+      // the caller gave up waiting and runs this part itself: say that this thread lives, and wait on
+      Atomics.store(s, LATE, seq);
+      continue;
+    }
     let done = seq;
     try {
       fns[kernel](s[ARGS]);

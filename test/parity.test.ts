@@ -1,5 +1,6 @@
 // wasm and TypeScript backends give bitwise identical losses and gradients (NaN equals NaN), for every
 // parity case of the loss tables (test/cases/) on every geometry below, in both layouts.
+import { availableParallelism } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { init } from '../src/index.js';
 import { type ParityCase, type ParityData, casesOf, drawParityData as draw } from './cases/index.js';
@@ -106,11 +107,19 @@ describe('the softmax exp in its tail (src/fallback/math.ts expNonPositive)', as
   });
 });
 
-describe.each([2, 3, 8])('%i threads give the bits of TypeScript (copying and zero-copy inputs)', async (threads) => {
+/** What init() runs on by default here: threads 'auto', the hardware concurrency capped at 8. */
+const AUTO = Math.min(8, availableParallelism());
+
+describe.each([
+  ['init({ threads: 2 })', { threads: 2 }, 2],
+  ['init({ threads: 3 })', { threads: 3 }, 3],
+  ['init({ threads: 8 })', { threads: 8 }, 8],
+  [`init() (threads 'auto': ${AUTO} here)`, {}, AUTO],
+] as const)('%s gives the bits of TypeScript (copying and zero-copy inputs)', async (_, options, threads) => {
   const js = await backends.js;
-  const seg = await init({ threads });
+  const seg = await init(options);
   afterAll(() => seg.dispose());
-  it('runs a pool', () => expect(seg.threads).toBe(threads));
+  it(`runs ${threads} thread(s)`, () => expect(seg.threads).toBe(threads));
   eachCase((c, x, base, d) => {
     const b = c.run(js, x, base, d);
     expectSameBits(c.run(seg, x, base, d), b);

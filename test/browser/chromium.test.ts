@@ -8,12 +8,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { build, createLogger } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Report, expectAllPassed, scratchDir, summary } from '../runtimes/scratch.js';
+import { type Report, autoThreadsOf, expectAllPassed, scratchDir, summary } from '../runtimes/scratch.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = [
@@ -167,22 +167,23 @@ describe('chromium', () => {
 
   it('runs the fixture suite on wasm and js in the main thread (import map)', () => {
     const version = context?.browser()?.version() ?? '';
-    console.log(`chromium ${version} main thread: ${summary(plain.main)}, init() -> ${plain.main.auto}`);
+    console.log(`chromium ${version} main thread: ${summary(plain.main)}, init() -> ${plain.main.auto}, ${plain.main.autoThreads} thread(s)`);
     expect(plain.main.runtime).toMatchObject({ scope: 'window' });
-    expectAllPassed(plain.main, 'chromium main thread', 1); // not cross-origin isolated: one thread
+    expectAllPassed(plain.main, 'chromium main thread', 1, 1); // not cross-origin isolated: one thread, also by default
   });
 
-  it('runs 2 threads on a cross-origin-isolated page (COOP/COEP), main thread and Worker', () => {
-    console.log(`chromium, isolated page: ${summary(isolated.main)}; its worker: ${summary(isolated.worker!)}`);
+  it("runs 2 threads, and by default 'auto' (> 1), on a cross-origin-isolated page (COOP/COEP), main thread and Worker", () => {
+    console.log(`chromium, isolated page: ${summary(isolated.main)}, init() -> ${isolated.main.autoThreads} threads; its worker: ${summary(isolated.worker!)}, init() -> ${isolated.worker!.autoThreads} threads`);
     expect(isolated.main.runtime).toMatchObject({ scope: 'window' });
-    expectAllPassed(isolated.main, 'chromium isolated page, main thread', 2);
-    expectAllPassed(isolated.worker!, 'chromium isolated page, worker', 2);
+    expectAllPassed(isolated.main, 'chromium isolated page, main thread', 2, autoThreadsOf(isolated.main, 'chromium isolated page'));
+    expectAllPassed(isolated.worker!, 'chromium isolated page, worker', 2, autoThreadsOf(isolated.worker!, 'chromium isolated page, worker'));
+    if (availableParallelism() > 1) expect(isolated.main.autoThreads, 'init() with no options on an isolated page').toBeGreaterThan(1);
   });
 
   it('runs the fixture suite on wasm and js in a module Web Worker', () => {
-    console.log(`chromium worker: ${summary(plain.worker!)}, init() -> ${plain.worker!.auto}`);
+    console.log(`chromium worker: ${summary(plain.worker!)}, init() -> ${plain.worker!.auto}, ${plain.worker!.autoThreads} thread(s)`);
     expect(plain.worker!.runtime).toMatchObject({ scope: 'worker' });
-    expectAllPassed(plain.worker!, 'chromium worker', 1);
+    expectAllPassed(plain.worker!, 'chromium worker', 1, 1);
   });
 
   it('merges a confusion matrix built in a Web Worker (posted as toJSON) with one built on the page', () => {
@@ -204,6 +205,6 @@ describe('chromium', () => {
     expect(warnings).toEqual([]);
     // The bundler found the kernels through new URL(..., import.meta.url) and emitted them.
     expect(requests.filter((r) => /^\/bundle\/assets\/kernels-.*\.wasm$/.test(r)).length).toBeGreaterThan(0);
-    expectAllPassed(bundled.main, 'chromium, Vite bundle', 1);
+    expectAllPassed(bundled.main, 'chromium, Vite bundle', 1, 1);
   });
 });

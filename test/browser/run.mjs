@@ -11,5 +11,5 @@ export async function run(segloss) {
     cases.push(...(await response.json()).cases);
   }
   const scope = typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope ? 'worker' : 'window';
-  return { runtime: { name: 'chromium', version: navigator.userAgent, scope }, ...(await runBackends(segloss, cases)) };
+  return { runtime: { name: 'chromium', version: navigator.userAgent, scope, cores: navigator.hardwareConcurrency }, ...(await runBackends(segloss, cases)) };
 }

@@ -24,6 +24,8 @@ export function runBackends(
   options?: object,
 ): Promise<{
   auto: string;
+  /** seg.threads of init() with no options (threads 'auto' where Workers and shared memory are available) */
+  autoThreads: number;
   cases: number;
   fns: string[];
   losses: string[];

@@ -98,7 +98,7 @@ export async function runConformance(segloss, cases) {
 }
 
 /**
- * What every runtime reports: the backend `init()` picks by default, the fixture census (the losses
+ * What every runtime reports: the backend and threads `init()` picks by default, the fixture census (the losses
  * the package exports and those of them no fixture covers), and the suite on `init({ backend: 'wasm' })`,
  * `init({ backend: 'js' })` and `init({ backend: 'wasm', threads: 2 })` (with the threads it got).
  * `segloss` is the package's module as the runtime imported it (`{ init, LOSS_NAMES }`); `options` go
@@ -107,6 +107,8 @@ export async function runConformance(segloss, cases) {
 export async function runBackends(segloss, cases, options = {}) {
   const { init, LOSS_NAMES } = segloss;
   const auto = await init(options);
+  const autoThreads = auto.threads;
+  auto.dispose?.();
   const results = [];
   for (const [backend, threads] of [['wasm', 1], ['js', 1], ['wasm', 2]]) {
     let seg;
@@ -125,5 +127,5 @@ export async function runBackends(segloss, cases, options = {}) {
     }
   }
   const fns = [...new Set(cases.map((c) => c.fn))];
-  return { auto: auto.backend, cases: cases.length, fns, losses: lossesOf(LOSS_NAMES), uncovered: uncovered(LOSS_NAMES, cases), results };
+  return { auto: auto.backend, autoThreads, cases: cases.length, fns, losses: lossesOf(LOSS_NAMES), uncovered: uncovered(LOSS_NAMES, cases), results };
 }

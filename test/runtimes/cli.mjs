@@ -6,10 +6,12 @@ import { readFile } from 'node:fs/promises';
 import * as segloss from 'segloss';
 import { FAMILIES, runBackends } from '../conformance/check.mjs';
 
-function runtime() {
-  if (typeof Deno !== 'undefined') return { name: 'deno', version: Deno.version.deno, v8: Deno.version.v8 };
-  if (typeof Bun !== 'undefined') return { name: 'bun', version: Bun.version };
-  return { name: 'node', version: process.versions.node, v8: process.versions.v8 };
+async function runtime() {
+  // the hardware concurrency as the runtime reports it (Node 20 has no navigator)
+  const cores = globalThis.navigator?.hardwareConcurrency ?? (await import('node:os')).availableParallelism();
+  if (typeof Deno !== 'undefined') return { name: 'deno', version: Deno.version.deno, v8: Deno.version.v8, cores };
+  if (typeof Bun !== 'undefined') return { name: 'bun', version: Bun.version, cores };
+  return { name: 'node', version: process.versions.node, v8: process.versions.v8, cores };
 }
 
 const cases = [];
@@ -18,4 +20,4 @@ for (const family of FAMILIES) {
   cases.push(...JSON.parse(text).cases);
 }
 const report = await runBackends(segloss, cases);
-console.log(JSON.stringify({ runtime: runtime(), ...report }));
+console.log(JSON.stringify({ runtime: await runtime(), ...report }));

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFixtures } from '../fixtures.js';
 import { runConformance } from '../conformance/check.mjs';
-import { CASES, collect, expectAllPassed, resolveExport, runJson, scratchDir, summary } from './scratch.js';
+import { CASES, autoThreadsOf, collect, expectAllPassed, expectExitsByItself, resolveExport, runJson, scratchDir, summary } from './scratch.js';
 
 type Init = typeof import('../../src/index.js').init;
 
@@ -42,8 +42,14 @@ describe('node, packed package', () => {
   it('runs the fixture suite on wasm and js', async () => {
     const dir = scratchDir();
     const report = await runJson(process.execPath, ['runtimes/cli.mjs'], { cwd: dir });
-    console.log(`node ${report.runtime?.version}: ${summary(report)}, init() -> ${report.auto}`);
-    expectAllPassed(report, 'node');
+    console.log(`node ${report.runtime?.version}: ${summary(report)}, init() -> ${report.auto}, ${report.autoThreads} threads`);
+    expectAllPassed(report, 'node', 2, autoThreadsOf(report, 'node'));
+  });
+});
+
+describe('node, packed package, undisposed pool', () => {
+  it("exits by itself after init() (threads 'auto') and one call, without dispose()", async () => {
+    await expectExitsByItself(process.execPath, ['runtimes/exit.mjs'], 'node');
   });
 });
 
@@ -77,6 +83,7 @@ describe('init({ wasm }) sources and the SIMD fallback, packed package', () => {
   it.each(sources)('accepts %s', async (_, source) => {
     const seg = await init({ wasm: source() as never });
     expect(seg.backend).toBe('wasm');
+    expect(seg.threads, '`wasm` without `sharedWasm`: one thread').toBe(1);
     const result = await runConformance(seg, cases);
     expect(result.failures).toEqual([]);
     expect(result.passed).toBe(CASES);

@@ -2,6 +2,7 @@
 // (see setup.ts), running a command that prints a JSON report, and the assertions on a report.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import { expect, inject } from 'vitest';
@@ -32,8 +33,11 @@ export interface Result {
 }
 
 export interface Report {
-  runtime?: { name: string; version: string };
+  /** cores: the hardware concurrency the runtime reports (navigator.hardwareConcurrency, or Node's os.availableParallelism()) */
+  runtime?: { name: string; version: string; cores?: number };
   auto: string;
+  /** seg.threads of init() with no options */
+  autoThreads: number;
   cases: number;
   fns: string[];
   /** The packed package's LOSS_NAMES plus 'combined', as the runtime imported them. */
@@ -71,12 +75,23 @@ export function runJson(
 }
 
 /**
+ * The threads init() picks by default where Workers and shared memory exist: 'auto', the runtime's
+ * hardware concurrency capped at 8 (more than 1 wherever this machine has more than one core).
+ */
+export function autoThreadsOf(report: Report, where: string): number {
+  const cores = report.runtime?.cores;
+  expect(cores, `${where}: the runtime's hardware concurrency`).toBeTypeOf('number');
+  if (availableParallelism() > 1) expect(cores, `${where}: cores, on a machine with ${availableParallelism()}`).toBeGreaterThan(1);
+  return Math.min(8, cores!);
+}
+
+/**
  * Both backends passed every fixture case, the fixtures cover every loss the packed package exports
  * (its LOSS_NAMES, the same as the repo's, plus 'combined'), the wasm one really ran on wasm (also with
- * `threads: 2`, which got `threads` threads: 2 where Workers and shared memory exist), and init() chose
- * wasm.
+ * `threads: 2`, which got `threads` threads: 2 where Workers and shared memory exist), and init() with
+ * no options chose wasm on `autoThreads` threads (1 where Workers or shared memory are missing).
  */
-export function expectAllPassed(report: Report, where: string, threads = 2): void {
+export function expectAllPassed(report: Report, where: string, threads: number, autoThreads: number): void {
   expect(report.cases, `${where}: fixture cases loaded`).toBe(CASES);
   expect(report.losses, `${where}: the package's LOSS_NAMES + combined`).toEqual(lossesOf(LOSS_NAMES));
   expect(report.uncovered, `${where}: losses without fixtures`).toEqual([]);
@@ -91,6 +106,22 @@ export function expectAllPassed(report: Report, where: string, threads = 2): voi
     expect(r.backend, `${label}: seg.backend`).toBe(r.requested);
   }
   expect(report.auto, `${where}: init() with no options`).toBe('wasm');
+  expect(report.autoThreads, `${where}: seg.threads of init() with no options`).toBe(autoThreads);
+}
+
+/**
+ * Runs runtimes/exit.mjs (init() with the default threads, one call, no dispose()) in the scratch
+ * project and expects the process to end by itself, promptly, having run min(8, cores) threads.
+ */
+export async function expectExitsByItself(command: string, args: string[], where: string, env?: NodeJS.ProcessEnv): Promise<void> {
+  const started = performance.now();
+  const out = (await runJson(command, args, { cwd: scratchDir(), env, timeout: 30_000 })) as unknown as { threads: number; cores: number; loss: number };
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`${where}: init() ran ${out.threads} threads (${out.cores} cores), no dispose(), exited after ${seconds.toFixed(2)} s`);
+  expect(out.loss).toBeTypeOf('number');
+  if (availableParallelism() > 1) expect(out.cores, `${where}: cores`).toBeGreaterThan(1);
+  expect(out.threads, `${where}: seg.threads of init()`).toBe(Math.min(8, out.cores));
+  expect(seconds, `${where}: the process ends as soon as its work is done`).toBeLessThan(10);
 }
 
 export function summary(report: Report): string {

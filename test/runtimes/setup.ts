@@ -76,7 +76,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // The runtime-neutral runner and every runtime's entry, side by side: nothing runs from the repo.
     const files: [string, string[]][] = [
       ['conformance', ['check.mjs']],
-      ['runtimes', ['cli.mjs', 'workerd-worker.mjs']],
+      ['runtimes', ['cli.mjs', 'exit.mjs', 'workerd-worker.mjs']],
       ['browser', ['index.html', 'page.mjs', 'run.mjs', 'worker.mjs', 'bundle.html', 'bundle.mjs']],
     ];
     for (const [sub, names] of files) {

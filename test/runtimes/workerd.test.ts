@@ -80,6 +80,6 @@ describe('workerd (miniflare)', () => {
   it('runs the fixture suite on wasm and js', () => {
     const workerd = createRequire(import.meta.url)('workerd/package.json').version as string;
     console.log(`workerd ${workerd} (miniflare): ${summary(report)}, init() -> ${report.auto}; compile from bytes: ${report.compileFromBytes}`);
-    expectAllPassed(report, 'workerd', 1); // no Workers or shared memory: one thread
+    expectAllPassed(report, 'workerd', 1, 1); // no Workers or shared memory: one thread, also by default
   });
 });
