@@ -1,4 +1,4 @@
-// Old build against the current build of segloss, in one process: voc cross entropy, voc Dice (unsquared,
+// Old build against the current build of segloss, in one process, each on one thread: voc cross entropy, voc Dice (unsquared,
 // smooth 1) and voc CE+Dice (0.5 / 0.5), forward + gradient, zero-copy (seg.alloc'd input, target and `out`),
 // timed with tinybench, interleaved: each round measures every case on both builds, alternating which build
 // goes first. Prints each build's median ms (median of the round medians), the ratio new / old (median of
@@ -45,7 +45,12 @@ function buildOld(ref) {
 /** One build on voc: zero-copy buffers holding the data, and a call per case (forward + gradient into out). */
 async function setup(label, distIndex, w, d) {
   const { init } = await import(pathToFileURL(distIndex).href);
-  const seg = await init({ backend: 'wasm' });
+  // one thread on both builds; a build older than `threads` ignores the option or rejects it as unknown
+  const seg = await init({ backend: 'wasm', threads: 1 }).catch((e) => {
+    if (/threads/.test(String(e?.message))) return init({ backend: 'wasm' });
+    throw e;
+  });
+  if ((seg.threads ?? 1) !== 1) throw new Error(`${label}: init({ threads: 1 }) got ${seg.threads} threads`);
   const input = seg.alloc(Float32Array, d.x.length); input.view.set(d.x);
   const target = seg.alloc(Int32Array, d.labels32.length); target.view.set(d.labels32);
   const out = seg.alloc(Float32Array, d.x.length);

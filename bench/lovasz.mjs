@@ -1,6 +1,6 @@
 // Lovász-softmax, forward + gradient (classes 'present', perImage false), on voc (8x21x256x256) and on
 // kornia's 2x15x256x256 (kornia#2884), NCHW logits and index labels from bench/random.mjs:
-//   segloss wasm, zero-copy (input, target and gradient in WasmArrays) and copying (plain typed arrays);
+//   segloss wasm on one thread, zero-copy (input, target and gradient in WasmArrays) and copying (plain typed arrays);
 //   segloss's TypeScript fallback;
 //   plain JS: Float32Array in and out, f64 softmax, and per class the native %TypedArray%.prototype.sort
 //     (the builtin behind Float32Array.prototype.sort) on a Float64Array of `sortKey * 2^k + pixel`, where
@@ -143,7 +143,7 @@ function measure(fn, iterations, time) {
   return { median: res.latency.p50, min: res.latency.min, n: res.latency.samplesCount, loss: last.loss };
 }
 
-const wasm = await init({ backend: 'wasm' });
+const wasm = await init({ backend: 'wasm', threads: 1 }); // one thread (PyTorch reports its own count)
 const js = await init({ backend: 'js' });
 const rows = [];
 for (const cs of CASES) {

@@ -1,6 +1,6 @@
 // npm run bench:metrics: the confusion matrix of voc-sized logits (8 x 21 x 256 x 256, NCHW) against
 // uint8 labels with ignore label 255 (about 10% of the pixels), on
-//   segloss wasm (zero-copy: logits and labels already in wasm memory; copying: plain typed arrays),
+//   segloss wasm on one thread (zero-copy: logits and labels already in wasm memory; copying: plain typed arrays),
 //   segloss's TypeScript fallback,
 //   a careful plain-JS loop (argmax over contiguous class rows into a per-sample buffer, then counts),
 //   TensorFlow.js 4.22 on its wasm backend: tf.argMax + tf.math.confusionMatrix. It knows no ignore
@@ -52,7 +52,7 @@ function plainConfusion(x, t, N, C, P, ignore) {
   return counts;
 }
 
-const wasm = await init({ backend: 'wasm' });
+const wasm = await init({ backend: 'wasm', threads: 1 }); // one thread, as every contender
 const js = await init({ backend: 'js' });
 const xa = wasm.alloc(Float32Array, x.length);
 const ta = wasm.alloc(Uint8Array, labels.length);

@@ -144,7 +144,7 @@ export function buildReport(o) {
     mdTable(['workload / loss', 'segloss zero-copy', 'zero-copy, 2 threads', '2 threads speed-up', 'segloss copying', 'copying, reused out', 'plain JS', 'tfjs-wasm', 'native C SSE4.1', 'native C AVX2', 'vs plain JS', 'vs tfjs-wasm'], srows),
     '',
     'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N1 C19 1024x2048, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Native C: one thread, same algorithm (bench/native). Full tables: BENCHMARKS.md (`npm run bench`).' +
-      (o.poolStart ? ` Starting a pool of 2 threads (\`await init({ threads: 2 })\`, then \`dispose()\`): median ${ms(o.poolStart.threads2.median)} ms, against ${ms(o.poolStart.threads1.median)} ms for \`init()\` (${o.poolStart.threads2.n} runs).` : ''),
+      (o.poolStart ? ` Starting a pool (\`await init()\`, threads 'auto': ${o.poolStart.autoThreads} here; then \`dispose()\`): median ${ms(o.poolStart.auto.median)} ms (\`init({ threads: 2 })\` ${ms(o.poolStart.threads2.median)} ms), against ${ms(o.poolStart.threads1.median)} ms for \`init({ threads: 1 })\` (${o.poolStart.auto.n} runs each).` : ''),
   ].join('\n');
 
   const md = [];
@@ -160,7 +160,7 @@ export function buildReport(o) {
   md.push(`- Date: ${date}; ${mode} run; benchmark time ${(o.benchSeconds / 60).toFixed(1)} min (total ${((Date.now() - o.started) / 60000).toFixed(1)} min)`);
   md.push('');
   md.push('## Method', '');
-  md.push('- **segloss wasm zero-copy, 2 threads**: the zero-copy call on `init({ threads: 2 })`, a pool of one Worker beside the calling thread; the bits equal the one-thread ones.');
+  md.push('- **segloss wasm zero-copy, 2 threads**: the zero-copy call on `init({ threads: 2 })`, a pool of one Worker beside the calling thread; the bits equal the one-thread ones. Every other segloss wasm row runs on one thread (`init({ threads: 1 })`; the default, threads \'auto\', would start a pool).');
   md.push('- Contenders: **segloss wasm** (plain Float32Array logits and Int32Array labels in, gradient returned: copies in and out of wasm memory each call); **segloss wasm zero-copy** (`seg.alloc`\'d input, target and `out`, used in place); **segloss wasm copying, reused out** (plain arrays in, the gradient written into a Float32Array `out` the caller reuses; the batch streams through a 4 MiB window of wasm memory); **segloss TS fallback** (`init({ backend: \'js\' })`, copying); **plain JS** (bench/peers/plainjs.mjs, fused tiled loops, Uint8Array labels, gradient into a reused buffer); **tfjs-wasm** / **tfjs-cpu** (bench/peers/tfjs.mjs: TensorFlow.js ops + `tf.valueAndGrad`, NHWC logits and one-hot labels prepared outside the timed region, gradient read back with `dataSync`), each backend in its own child process.');
   md.push(`- tinybench ${versions.tinybench}, one Bench per contender and case, \`runSync\`. Budgets (minimum iterations / time / warmup iterations): segloss wasm ${cfg.fast.iterations} it / ${cfg.fast.time} ms / ${cfg.fast.warmupIterations}; plain JS ${cfg.plainjs.iterations} / - / ${cfg.plainjs.warmupIterations}; tfjs-wasm ${cfg.tfjsWasm.iterations} / - / ${cfg.tfjsWasm.warmupIterations}; TS fallback ${cfg.ts.iterations} / - / ${cfg.ts.warmupIterations}; tfjs-cpu ${cfg.tfjsCpu.iterations} / - / ${cfg.tfjsCpu.warmupIterations}. All contenders of a case run back to back.`);
   md.push('- Losses (bench/cases.mjs): CE = softmax cross entropy (mean); focal = softmax focal, gamma 2; Dice / IoU = softmax, unsquared, smoothing 1 in numerator and denominator, per sample, mean over (n, c); Tversky = the same with alpha 0.3, beta 0.7 (segloss only: no peer); CE+Dice = 0.5 CE + 0.5 Dice; BCE = sigmoid BCE with logits against a dense 0/1 mask. fwd = loss only, fwd+grad = loss and d loss / d logits.');
@@ -180,7 +180,7 @@ export function buildReport(o) {
   md.push('## Native comparison', '', nat.text, '');
   md.push('## Memory', '');
   if (memory) {
-    md.push(`Fresh \`init()\`, voc CE + gradient with zero-copy buffers (input, Int32 target and \`out\` alloc'd): peak wasm memory \`seg.memoryBytes\` = ${mb(memory.peak)} (${mb(memory.afterAlloc)} after the three allocations) for ${mb(memory.data)} of logits + int32 labels + gradient: **${memory.ratio.toFixed(3)}x**. The copying API on another fresh instance peaks at ${mb(memory.copyPeak)} (${memory.copyRatio.toFixed(3)}x), plus the returned gradient outside wasm memory.`, '');
+    md.push(`Fresh \`init({ threads: 1 })\`, voc CE + gradient with zero-copy buffers (input, Int32 target and \`out\` alloc'd): peak wasm memory \`seg.memoryBytes\` = ${mb(memory.peak)} (${mb(memory.afterAlloc)} after the three allocations) for ${mb(memory.data)} of logits + int32 labels + gradient: **${memory.ratio.toFixed(3)}x**. The copying API on another fresh instance peaks at ${mb(memory.copyPeak)} (${memory.copyRatio.toFixed(3)}x), plus the returned gradient outside wasm memory.`, '');
   } else md.push('Not measured (see Failures).', '');
   md.push('## Targets', '', `${met} of ${targets.length} met.`, '');
   md.push(mdTable(['target', 'threshold', 'measured', 'result'], targets, ['l', 'l', 'l', 'l']), '');

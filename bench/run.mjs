@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { caseOf, casesFor } from './cases.mjs';
 import { OUT, ZC2, mb, ms } from './format.mjs';
 import { runNative } from './native.mjs';
+import { measurePoolStart } from './poolstart.mjs';
 import { buildReport, cpuNote, printWorkload } from './report.mjs';
 import { killChildren, spawnTfjs } from './tfjs-child.mjs';
 import { errText, measure, root } from './timing.mjs';
@@ -67,13 +68,13 @@ async function main() {
   const prepTimes = {}; // workload -> { 'tfjs-wasm': stats, 'tfjs-cpu': stats }
   let checksum = 0;
 
-  // -- memory: peak wasm memory of a fresh instance, voc CE + grad, zero-copy
+  // -- memory: peak wasm memory of a fresh one-thread instance, voc CE + grad, zero-copy
   let memory = null;
   try {
     const w = workload('voc');
     const d = makeData(w);
     const ce = caseOf('ce');
-    const s = await init();
+    const s = await init({ threads: 1 });
     const input = s.alloc(Float32Array, d.x.length); input.view.set(d.x);
     const target = s.alloc(Int32Array, d.labels32.length); target.view.set(d.labels32);
     const out = s.alloc(Float32Array, d.x.length);
@@ -82,7 +83,7 @@ async function main() {
     const peak = s.memoryBytes;
     const data = d.x.byteLength + d.labels32.byteLength + d.x.byteLength;
     // the copying API on another fresh instance, for comparison
-    const s2 = await init();
+    const s2 = await init({ threads: 1 });
     checksum += ce.segloss(s2, d.x, d.labels32, { shape: w.shape, grad: true }).loss;
     memory = { peak, afterAlloc, data, ratio: peak / data, copyPeak: s2.memoryBytes, copyRatio: s2.memoryBytes / data };
     log(`memory: zero-copy voc CE+grad peak ${mb(peak)} / data ${mb(data)} = ${memory.ratio.toFixed(3)}x`);
@@ -90,31 +91,19 @@ async function main() {
     failures.push(`memory probe: ${errText(e)}`);
   }
 
-  // -- the cost of starting a pool: init({ threads: 2 }) + dispose(), against init(), interleaved
+  // -- the cost of starting a pool: init() ('auto') and init({ threads: 2 }), each then dispose()d,
+  // against init({ threads: 1 }), interleaved (bench/poolstart.mjs)
   let poolStart = null;
   try {
-    const t1 = [];
-    const t2 = [];
-    for (let i = 0; i < (QUICK ? 3 : 9); i++) {
-      let t = performance.now();
-      await init();
-      t1.push(performance.now() - t);
-      t = performance.now();
-      const s = await init({ threads: 2 });
-      t2.push(performance.now() - t);
-      if (s.threads !== 2) throw new Error(`init({ threads: 2 }) got ${s.threads} thread(s)`);
-      s.dispose();
-    }
-    const med = (a) => ({ median: [...a].sort((p, q) => p - q)[a.length >> 1], min: Math.min(...a), n: a.length });
-    poolStart = { threads1: med(t1), threads2: med(t2) };
-    log(`pool start: init({ threads: 2 }) median ${ms(poolStart.threads2.median)} ms, init() ${ms(poolStart.threads1.median)} ms`);
+    poolStart = await measurePoolStart(init, QUICK ? 3 : 9);
+    log(`pool start: init() (auto, ${poolStart.autoThreads} threads) median ${ms(poolStart.auto.median)} ms, init({ threads: 2 }) ${ms(poolStart.threads2.median)} ms, init({ threads: 1 }) ${ms(poolStart.threads1.median)} ms`);
   } catch (e) {
     failures.push(`pool start: ${errText(e)}`);
   }
 
   // -- contenders
-  const seg = await init(); // copying
-  const segZc = await init(); // zero-copy
+  const seg = await init({ threads: 1 }); // copying
+  const segZc = await init({ threads: 1 }); // zero-copy
   const segZc2 = await init({ threads: 2 }); // zero-copy on two threads
   const segTs = await init({ backend: 'js' });
   if (seg.backend !== 'wasm') throw new Error('segloss wasm backend unavailable (no WebAssembly SIMD?)');

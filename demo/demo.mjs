@@ -70,7 +70,7 @@ function timeIt(fn, runs) {
 const wasm = await init();
 const js = await init({ backend: 'js' });
 console.log(`segloss demo: ${W}x${H} scene, object = ${objectPixels} px (${(100 * share).toFixed(2)}% of the image)`);
-console.log(`backends: ${wasm.backend} (WebAssembly SIMD) and ${js.backend} (TypeScript fallback)\n`);
+console.log(`backends: ${wasm.backend} (WebAssembly SIMD, ${wasm.threads} thread${wasm.threads > 1 ? 's' : ''}) and ${js.backend} (TypeScript fallback)\n`);
 const rows = losses.map(([name, , run]) => ({
   loss: name,
   'all background': (run(wasm, allBackground, false).loss).toFixed(4),
@@ -108,3 +108,4 @@ console.table(evaluation);
 console.log(
   'Pixel accuracy calls the all-background prediction 99% right; the object IoU (0) and the mIoU show the miss.',
 );
+wasm.dispose(); // ends the pool of threads (an undisposed one would not keep Node running either)
