@@ -1,9 +1,9 @@
 // Threads: a pool of Workers, each with its own instance of the shared-memory build of the kernels
 // (build/kernels.shared.wasm) over the one WebAssembly.Memory of the Segloss instance. A kernel call
-// that covers several samples is split on sample boundaries (src/abi.ts SPLIT); the calling thread runs
-// the first part and the workers the others, each with its own argument block and scratch. Every sum
-// of the kernels is per sample, and TypeScript combines the samples in order, so the bits do not
-// depend on the thread count, nor on which thread runs a part.
+// that covers several blocks of pixels is split on block boundaries (src/call.ts, src/abi.ts SPLIT); the
+// calling thread runs the first part and the workers the others, each with its own argument block and
+// scratch. Every sum of the kernels is per block, and the blocks are combined in order, so the bits do
+// not depend on the thread count, nor on which thread runs a part.
 //
 // Synchronisation: a control block of 64 bytes per worker in the shared memory: [seq, done, kernel,
 // args, claim, late]. The caller writes kernel and args, sets claim = 0, bumps seq and notifies; the
