@@ -14,7 +14,7 @@ import { expNonPositive4 } from './math';
 import { RegionArgs } from './args';
 import {
   TILE, GROUPS, SLOT, blockEnds, laneMask, load4, store4, gather4, tileLabels, tileMax, accumulate, combineAt,
-  MAX, SUM, LABEL, VALID, DOT, Q, QT, CLASS_SUMS,
+  MAX, SUM, XT, LABEL, VALID, DOT, Q, QT, CLASS_SUMS,
 } from './common';
 
 const ZERO = f32x4.splat(0);
@@ -74,8 +74,8 @@ const PROBABILITIES = 2;
   }
 }
 
-// A whole NCHW softmax tile's exps into the rows at r, and the max and the sum (its reciprocal with
-// `invert`) into the MAX and SUM slots, a block of four groups (a cache line of each class row) at a
+// A whole NCHW softmax tile's exps into the rows at r, and the sum (its reciprocal with `invert`) into
+// the SUM slot; without `invert` (cross entropy) also the max and x_t - max (label t) into MAX and XT, a block of four groups (a cache line of each class row) at a
 // time across the classes, so that the max and the sum stay in registers. Per lane, the operations and
 // their order are tileMax's, activateGroup's and invertSums' (softmax.ts: passes A and B).
 // @ts-ignore: decorator
@@ -89,6 +89,15 @@ const PROBABILITIES = 2;
       m1 = f32x4.pmax(m1, v128.load(row, 16));
       m2 = f32x4.pmax(m2, v128.load(row, 32));
       m3 = f32x4.pmax(m3, v128.load(row, 48));
+    }
+    if (!invert) {
+      // cross entropy: the max, and x_t - max of the block's pixels while their rows are in cache
+      const mx = tmp + MAX * SLOT + o;
+      v128.store(mx, m0); v128.store(mx, m1, 16); v128.store(mx, m2, 32); v128.store(mx, m3, 48);
+      for (let i: usize = 0; i < 64; i += 4) {
+        const t = load<i32>(tmp + LABEL * SLOT + o + i);
+        store<f32>(tmp + XT * SLOT + o + i, load<f32>(xt + <usize>t * cs + o + i) - load<f32>(mx + i));
+      }
     }
     let s0 = ZERO, s1 = ZERO, s2 = ZERO, s3 = ZERO;
     for (let c = 0; c < C; c++) {
@@ -109,9 +118,6 @@ const PROBABILITIES = 2;
     }
     if (invert) {
       s0 = f32x4.div(ONE, s0); s1 = f32x4.div(ONE, s1); s2 = f32x4.div(ONE, s2); s3 = f32x4.div(ONE, s3);
-    } else {
-      const mx = tmp + MAX * SLOT + o;
-      v128.store(mx, m0); v128.store(mx, m1, 16); v128.store(mx, m2, 32); v128.store(mx, m3, 48);
     }
     const sm = tmp + SUM * SLOT + o;
     v128.store(sm, s0); v128.store(sm, s1, 16); v128.store(sm, s2, 32); v128.store(sm, s3, 48);

@@ -71,15 +71,10 @@ const ONE = f32x4.splat(1);
   const groups = (len + 3) >> 2;
   tileLabels(lt, len, ignore, tmp + LABEL * SLOT, tmp + VALID * SLOT);
   // a whole NCHW tile of plain cross entropy: passes A and B four groups at a time across the classes,
-  // the exps into the scratch rows, and x_t - max gathered pixel by pixel (masked pixels: class 0's)
+  // the exps into the scratch rows, x_t - max gathered pixel by pixel (masked pixels: class 0's)
   const blocked = ps == 4 && len == TILE && !focal && !smooth;
   if (blocked) {
     softmaxRows(xt, cs, C, tmp + rows(C), tmp, false);
-    for (let i = 0; i < TILE; i++) {
-      const o = <usize>i << 2;
-      const t = load<i32>(tmp + LABEL * SLOT + o);
-      store<f32>(tmp + XT * SLOT + o, load<f32>(xt + <usize>t * cs + o) - load<f32>(tmp + MAX * SLOT + o));
-    }
   } else {
     tileMax(xt, cs, ps, len, C, tmp + MAX * SLOT);
     memory.fill(tmp + SUM * SLOT, 0, 5 * SLOT); // SUM, XT, ET, OTHER, WSUM

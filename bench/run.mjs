@@ -112,6 +112,7 @@ async function main() {
   const tfInfo = {};
   try { tfInfo.wasm = await tf.wasm.ready; } catch (e) { failures.push(`tfjs-wasm: init failed: ${errText(e)}`); await tf.wasm.close(); tf.wasm = null; }
   const cpuRuns = (wname) => CFG.tfjsCpuCases.some((c) => c.startsWith(wname + '/'));
+  const aborted = new Set(); // tfjs children whose wasm runtime aborted
 
   let native = null;
   const t0 = performance.now();
@@ -137,6 +138,13 @@ async function main() {
       tf.cpu = spawnTfjs('cpu', QUICK);
       try { tfInfo.cpu = await tf.cpu.ready; } catch (e) { failures.push(`tfjs-cpu: init failed: ${errText(e)}`); await tf.cpu.close(); tf.cpu = null; }
     }
+    for (const key of aborted) {
+      await tf[key].close();
+      tf[key] = spawnTfjs(key, QUICK);
+      try { await tf[key].ready; } catch (e) { failures.push(`tfjs-${key}: restart failed: ${errText(e)}`); await tf[key].close(); tf[key] = null; }
+      notes.push(`tfjs-${key} aborted (out of its wasm memory) and was restarted for ${wname}`);
+    }
+    aborted.clear();
     for (const [key, t] of Object.entries(tf)) {
       if (!t || (key === 'cpu' && !cpuHere)) continue;
       try {
@@ -174,6 +182,7 @@ async function main() {
           } catch (e) {
             failures.push(`${contender} ${wname} ${c.key} ${grad ? 'fwd+grad' : 'fwd'}: ${errText(e)}`);
             record(contender, null);
+            if (/Aborted/.test(errText(e))) aborted.add(key); // its wasm runtime is gone: a new process next workload
           }
         };
         // back to back, fast to slow: segloss wasm (zero-copy, copying), plain JS, tfjs-wasm (child
