@@ -27,6 +27,7 @@ import { caseOf, casesFor } from './cases.mjs';
 import { OUT, ZC2, mb, ms } from './format.mjs';
 import { runNative } from './native.mjs';
 import { measurePoolStart } from './poolstart.mjs';
+import { measureScaling } from './scaling.mjs';
 import { buildReport, cpuNote, printWorkload } from './report.mjs';
 import { killChildren, spawnTfjs } from './tfjs-child.mjs';
 import { errText, measure, root } from './timing.mjs';
@@ -211,6 +212,15 @@ async function main() {
   if (tf.cpu) await tf.cpu.close();
   segZc2.dispose();
   if (!names.includes('voc')) native = { skipped: 'voc workload not selected' };
+  // -- 2 threads against 1, interleaved rounds (bench/scaling.mjs): the figure the targets check
+  let scaling = null;
+  try {
+    log('\n== thread scaling: 1 and 2 threads, interleaved rounds');
+    scaling = await measureScaling(init, QUICK ? { rounds: 3, time: 200 } : { rounds: 7, time: 400 });
+    for (const r of scaling) log(`  ${r.workload} ${r.loss}: ${ms(r.one)} ms / ${ms(r.two)} ms = ${r.ratio.toFixed(2)}x (rounds ${r.low.toFixed(2)}-${r.high.toFixed(2)}x)`);
+  } catch (e) {
+    failures.push(`thread scaling: ${errText(e)}`);
+  }
   const benchSeconds = (performance.now() - t0) / 1000;
 
   // -- correctness cross-check against plain JS (last call of each contender)
@@ -228,7 +238,7 @@ async function main() {
   }
 
   const report = buildReport({
-    names, results, failures, notes, prepTimes, native, memory, poolStart, versions, cpuModel, cores, tfInfo, useCpu,
+    names, results, failures, notes, prepTimes, native, memory, poolStart, scaling, versions, cpuModel, cores, tfInfo, useCpu,
     quick: QUICK, cfg: CFG, argv, started, benchSeconds, loadStart, loadEnd: os.loadavg(), checksum,
   });
   process.stdout.write('\n' + report.console + '\n');
