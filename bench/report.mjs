@@ -114,12 +114,15 @@ export function buildReport(o) {
   // summary: fwd+grad, zero-copy, the headline cases (each case's `summary` workloads)
   const pick = [];
   for (const wl of names) for (const c of CASES) if (c.summary.includes(wl)) pick.push([wl, c]);
+  const scaling = o.scaling;
   const srows = [];
   const spj = [];
   const stf = [];
   for (const [wl, c] of pick) {
     const a = find(results, wl, c.key, true, 'segloss wasm zero-copy');
-    const a2 = find(results, wl, c.key, true, ZC2);
+    // 2 threads: the interleaved rounds of bench/scaling.mjs (their one-thread time beside it) where run
+    const sc = scaling?.find((r) => r.workload === wl && r.loss === c.key);
+    const a2 = sc ? { median: sc.two } : find(results, wl, c.key, true, ZC2);
     const nat = c.native && (c.nativeWorkload ?? 'voc') === wl ? nativeRatiosOf(native, c, wl) : null;
     const b = find(results, wl, c.key, true, 'segloss wasm');
     const o = find(results, wl, c.key, true, OUT);
@@ -127,7 +130,8 @@ export function buildReport(o) {
     const t = find(results, wl, c.key, true, 'tfjs-wasm');
     if (a && p) spj.push(p.median / a.median);
     if (a && t) stf.push(t.median / a.median);
-    srows.push([`${wl} ${c.label}`, ms(a?.median), ms(a2?.median), a && a2 ? x2(a.median / a2.median) : '-', ms(b?.median), ms(o?.median), ms(p?.median), ms(t?.median), ms(nat?.sse), ms(nat?.avx2), a && p ? x2(p.median / a.median) : '-', a && t ? x2(t.median / a.median) : '-']);
+    const speedUp = sc ? `${x2(sc.ratio)}*` : a && a2 ? x2(a.median / a2.median) : '-';
+    srows.push([`${wl} ${c.label}`, ms(a?.median), ms(a2?.median), speedUp, ms(b?.median), ms(o?.median), ms(p?.median), ms(t?.median), ms(nat?.sse), ms(nat?.avx2), a && p ? x2(p.median / a.median) : '-', a && t ? x2(t.median / a.median) : '-']);
   }
   const range = (v) => {
     if (!v.length) return '-';
@@ -143,7 +147,9 @@ export function buildReport(o) {
     '',
     mdTable(['workload / loss', 'segloss zero-copy', 'zero-copy, 2 threads', '2 threads speed-up', 'segloss copying', 'copying, reused out', 'plain JS', 'tfjs-wasm', 'native C SSE4.1', 'native C AVX2', 'vs plain JS', 'vs tfjs-wasm'], srows),
     '',
-    'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N1 C19 1024x2048, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Native C: one thread, same algorithm (bench/native). Full tables: BENCHMARKS.md (`npm run bench`).' +
+    'voc N8 C21 256x256, binary N4 C1 512x512 (BCE), city N1 C19 1024x2048, volume N2 C4 64x128x128; Dice unsquared, smooth 1, per sample. Native C: one thread, same algorithm (bench/native).' +
+      (scaling?.length ? ` * 2 threads: the median of ${scaling[0].rounds} interleaved rounds of one and two threads (bench/scaling.mjs).` : '') +
+      ' Full tables: BENCHMARKS.md (`npm run bench`).' +
       (o.poolStart ? ` Starting a pool (\`await init()\`, threads 'auto': ${o.poolStart.autoThreads} here; then \`dispose()\`): median ${ms(o.poolStart.auto.median)} ms (\`init({ threads: 2 })\` ${ms(o.poolStart.threads2.median)} ms), against ${ms(o.poolStart.threads1.median)} ms for \`init({ threads: 1 })\` (${o.poolStart.auto.n} runs each).` : ''),
   ].join('\n');
 

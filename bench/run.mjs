@@ -216,7 +216,7 @@ async function main() {
   let scaling = null;
   try {
     log('\n== thread scaling: 1 and 2 threads, interleaved rounds');
-    scaling = await measureScaling(init, QUICK ? { rounds: 3, time: 200 } : { rounds: 7, time: 400 });
+    scaling = await measureScaling(init, { workloads: names, ...(QUICK ? { rounds: 3, time: 200 } : { rounds: 7, time: 400 }) });
     for (const r of scaling) log(`  ${r.workload} ${r.loss}: ${ms(r.one)} ms / ${ms(r.two)} ms = ${r.ratio.toFixed(2)}x (rounds ${r.low.toFixed(2)}-${r.high.toFixed(2)}x)`);
   } catch (e) {
     failures.push(`thread scaling: ${errText(e)}`);

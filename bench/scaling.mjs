@@ -1,4 +1,4 @@
-// Thread scaling, interleaved: for each case, the zero-copy call (forward + gradient) on one thread and on
+// Thread scaling, interleaved: for each summary row, the zero-copy call (forward + gradient) on one thread and on
 // two, timed in alternating rounds (tinybench, `time` ms each, which goes first alternating); the speed-up
 // is the median of the per-round ratios. The second core of a shared machine is sometimes busy with
 // another tenant: that costs a round, not the figure. bench/run.mjs runs it after the workloads; the
@@ -6,23 +6,24 @@
 //
 //   npm run build && node bench/scaling.mjs [--rounds 7] [--time 400]
 import { pathToFileURL } from 'node:url';
-import { caseOf } from './cases.mjs';
+import { CASES, caseOf } from './cases.mjs';
 import { measure } from './timing.mjs';
-import { makeData, workload } from './workloads.mjs';
+import { WORKLOADS, makeData, workload } from './workloads.mjs';
 
-/** [workload, case key]: the cases whose 2-thread speed-up the targets check. */
-export const SCALING_CASES = [['voc', 'ce'], ['voc', 'dice'], ['binary', 'bce'], ['city', 'ce'], ['city', 'dice']];
+/** [workload, case key]: the summary's rows (each case's `summary` workloads), which include the
+ *  cases whose 2-thread speed-up the targets check. */
+export const SCALING_CASES = Object.keys(WORKLOADS).flatMap((w) => CASES.filter((c) => c.summary.includes(w)).map((c) => [w, c.key]));
 
 const median = (v) => [...v].sort((a, b) => a - b)[v.length >> 1];
 
-/** `init` is segloss's. Returns per case { workload, loss, one, two (ms, medians of the rounds), ratio, low, high, rounds }. */
-export async function measureScaling(init, { rounds = 7, time = 400 } = {}) {
+/** `init` is segloss's; `workloads` limits the cases to theirs. Returns per case { workload, loss, one, two (ms, medians of the rounds), ratio, low, high, rounds }. */
+export async function measureScaling(init, { rounds = 7, time = 400, workloads = Object.keys(WORKLOADS) } = {}) {
   const segs = [await init({ threads: 1 }), await init({ threads: 2 })];
   if (segs[1].threads !== 2) throw new Error(`init({ threads: 2 }) got ${segs[1].threads} thread(s)`);
   const cfg = { time, iterations: 5, warmupTime: 0, warmupIterations: 2 };
   const results = [];
   try {
-    for (const [wname, key] of SCALING_CASES) {
+    for (const [wname, key] of SCALING_CASES.filter(([w]) => workloads.includes(w))) {
       const w = workload(wname);
       const d = makeData(w);
       const c = caseOf(key);
@@ -53,7 +54,7 @@ export async function measureScaling(init, { rounds = 7, time = 400 } = {}) {
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const argv = process.argv.slice(2);
   const opt = (k, d) => { const i = argv.indexOf('--' + k); return i >= 0 ? +argv[i + 1] : d; };
   const { init } = await import('../dist/index.js');
