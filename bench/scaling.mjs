@@ -1,8 +1,8 @@
 // Thread scaling, interleaved: for each summary row, the zero-copy call (forward + gradient) on one thread and on
-// two, timed in alternating rounds (tinybench, `time` ms each, which goes first alternating); the speed-up
-// is the median of the per-round ratios. The second core of a shared machine is sometimes busy with
-// another tenant: that costs a round, not the figure. bench/run.mjs runs it after the workloads; the
-// targets read it. Alone:
+// two, timed back to back in rounds over all the rows (tinybench, `time` ms each, which goes first
+// alternating); the speed-up is the median of the per-round ratios. The second core of a shared machine
+// is sometimes busy with another tenant: that costs some rounds, not the figure. bench/run.mjs runs it
+// after the workloads; the summary and the targets read it. Alone:
 //
 //   npm run build && node bench/scaling.mjs [--rounds 7] [--time 400]
 import { pathToFileURL } from 'node:url';
@@ -21,7 +21,7 @@ export async function measureScaling(init, { rounds = 7, time = 400, workloads =
   const segs = [await init({ threads: 1 }), await init({ threads: 2 })];
   if (segs[1].threads !== 2) throw new Error(`init({ threads: 2 }) got ${segs[1].threads} thread(s)`);
   const cfg = { time, iterations: 5, warmupTime: 0, warmupIterations: 2 };
-  const results = [];
+  const cases = [];
   try {
     for (const [wname, key] of SCALING_CASES.filter(([w]) => workloads.includes(w))) {
       const w = workload(wname);
@@ -35,23 +35,27 @@ export async function measureScaling(init, { rounds = 7, time = 400, workloads =
         const out = seg.alloc(Float32Array, d.x.length);
         return { run: () => c.segloss(seg, x, t, { shape: w.shape, out }), free: () => [x, t, out].forEach((a) => a.free()) };
       });
-      const one = [];
-      const two = [];
-      const ratios = [];
-      for (let r = 0; r < rounds; r++) {
+      cases.push({ wname, key, calls, one: [], two: [], ratios: [] });
+    }
+    // rounds outermost: a slow spell of the shared machine (a busy neighbour, the two vCPUs placed on one
+    // core's hyperthreads) touches a few rounds of every case rather than every round of one
+    for (let r = 0; r < rounds; r++) {
+      for (const k of cases) {
         const m = [];
-        for (const i of r % 2 ? [1, 0] : [0, 1]) m[i] = measure(`${wname} ${key} ${i + 1}`, calls[i].run, cfg).median;
-        one.push(m[0]);
-        two.push(m[1]);
-        ratios.push(m[0] / m[1]);
+        for (const i of r % 2 ? [1, 0] : [0, 1]) m[i] = measure(`${k.wname} ${k.key} ${i + 1}`, k.calls[i].run, cfg).median;
+        k.one.push(m[0]);
+        k.two.push(m[1]);
+        k.ratios.push(m[0] / m[1]);
       }
-      calls.forEach((call) => call.free());
-      results.push({ workload: wname, loss: key, one: median(one), two: median(two), ratio: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios), rounds });
     }
   } finally {
+    for (const k of cases) k.calls.forEach((call) => call.free());
     segs[1].dispose();
   }
-  return results;
+  return cases.map((k) => ({
+    workload: k.wname, loss: k.key, one: median(k.one), two: median(k.two), ratio: median(k.ratios),
+    low: Math.min(...k.ratios), high: Math.max(...k.ratios), rounds,
+  }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
