@@ -24,9 +24,9 @@ const EXP_LO = f32x4.splat(reinterpret<f32>(0xc2aeac50)); // -87.336548
 const EXP_HI = f32x4.splat(reinterpret<f32>(0x42b00000)); // 88
 const ONE = f32x4.splat(1.0);
 
+// e^x for x in [-88, 88] (or NaN) by the scheme above, without the clamps its callers add.
 // @ts-ignore: decorator
-@inline export function exp4(x: v128): v128 {
-  const xc = f32x4.pmin(x, EXP_HI); // pmin keeps a NaN x
+@inline function expClamped(xc: v128): v128 {
   const v = f32x4.add(f32x4.mul(xc, LOG2E), MAGIC_BIAS);
   const scale = i32x4.shl(v, 23); // the f32 2^n
   const n = f32x4.sub(v, MAGIC_BIAS);
@@ -37,7 +37,13 @@ const ONE = f32x4.splat(1.0);
   p = f32x4.add(f32x4.mul(p, r), EXP_P1);
   p = f32x4.add(f32x4.mul(p, r), EXP_P0);
   const er = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), ONE);
-  return v128.andnot(f32x4.mul(er, scale), f32x4.lt(x, EXP_LO));
+  return f32x4.mul(er, scale);
+}
+
+// @ts-ignore: decorator
+@inline export function exp4(x: v128): v128 {
+  // pmin keeps a NaN x; below EXP_LO, +0
+  return v128.andnot(expClamped(f32x4.pmin(x, EXP_HI)), f32x4.lt(x, EXP_LO));
 }
 
 // exp for arguments known to be <= 0 or NaN (x - max, -|x|), one clamp where exp4 has two: x is raised
@@ -47,18 +53,7 @@ const ONE = f32x4.splat(1.0);
 const EXP_ZERO = f32x4.splat(-88);
 // @ts-ignore: decorator
 @inline export function expNonPositive4(x: v128): v128 {
-  const xc = f32x4.pmax(x, EXP_ZERO);
-  const v = f32x4.add(f32x4.mul(xc, LOG2E), MAGIC_BIAS);
-  const scale = i32x4.shl(v, 23);
-  const n = f32x4.sub(v, MAGIC_BIAS);
-  const r = f32x4.sub(f32x4.sub(xc, f32x4.mul(n, LN2_HI)), f32x4.mul(n, LN2_LO));
-  let p = f32x4.add(f32x4.mul(EXP_P5, r), EXP_P4);
-  p = f32x4.add(f32x4.mul(p, r), EXP_P3);
-  p = f32x4.add(f32x4.mul(p, r), EXP_P2);
-  p = f32x4.add(f32x4.mul(p, r), EXP_P1);
-  p = f32x4.add(f32x4.mul(p, r), EXP_P0);
-  const er = f32x4.add(f32x4.add(f32x4.mul(p, f32x4.mul(r, r)), r), ONE);
-  return f32x4.mul(er, scale);
+  return expClamped(f32x4.pmax(x, EXP_ZERO));
 }
 
 // log: the musl/FreeBSD logf scheme. x = 2^k * (1 + f) with 1 + f in [sqrt(1/2), sqrt(2)),

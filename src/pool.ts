@@ -27,6 +27,8 @@
 // mid-call (dispose() between calls only), so this needs the thread to be killed from outside (e.g. the
 // browser or the OS ending it) during the very kernel call it claimed.
 
+import { ARGS, CLAIM, DONE, KERNEL, LATE, SEQ, SLOT_INTS } from './control.js';
+
 /** The subset of the Worker APIs the pool uses, over web Workers and node:worker_threads. */
 interface Port {
   post(message: unknown): void;
@@ -39,13 +41,6 @@ interface Port {
   terminate(): void;
 }
 
-const SLOT_INTS = 16; // 64 bytes a worker
-const SEQ = 0;
-const DONE = 1;
-const KERNEL = 2;
-const ARGS = 3;
-const CLAIM = 4;
-const LATE = 5;
 /** seq runs 1, 2, ..., SEQ_MAX, 1, ...: positive, so that -seq (a failed job) and -1 (a job taken back) differ from any seq */
 const SEQ_MAX = 0x3fffffff;
 

@@ -3,12 +3,7 @@
 // each once it has claimed it (the caller may have taken a late job back: see src/pool.ts).
 type Start = { module: WebAssembly.Module; memory: WebAssembly.Memory; ctrl: number; names: string[] };
 
-const SEQ = 0;
-const DONE = 1;
-const KERNEL = 2;
-const ARGS = 3;
-const CLAIM = 4;
-const LATE = 5;
+import { ARGS, CLAIM, DONE, KERNEL, LATE, SEQ, SLOT_INTS } from './control.js';
 
 async function serve(start: Start, reply: (m: unknown) => void): Promise<void> {
   let s: Int32Array;
@@ -17,7 +12,7 @@ async function serve(start: Start, reply: (m: unknown) => void): Promise<void> {
     const instance = await WebAssembly.instantiate(start.module, { env: { memory: start.memory } });
     const exports = instance.exports as Record<string, (args: number) => void>;
     fns = start.names.map((n) => exports[n]);
-    s = new Int32Array(start.memory.buffer, start.ctrl, 16);
+    s = new Int32Array(start.memory.buffer, start.ctrl, SLOT_INTS);
   } catch (e) {
     reply({ error: String(e) });
     return;

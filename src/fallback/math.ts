@@ -33,10 +33,8 @@ const EXP_HI = fromBits(0x42b00000);
 // 2^n for the biased exponent n + 127, as the wasm builds it by shifting bits into the exponent field
 const POW2 = new Float32Array(256).map((_, e) => fromBits(e << 23));
 
-export function exp(x: number): number {
-  if (x < EXP_LO) return 0;
-  if (x !== x) return NaN;
-  const xc = EXP_HI < x ? EXP_HI : x; // f32x4.pmin
+/** math.ts expClamped: e^xc for xc in [-88, 88]. */
+function expClamped(xc: number): number {
   const v = fr(fr(xc * LOG2E) + MAGIC_BIAS);
   const n = fr(v - MAGIC_BIAS);
   const r = fr(fr(xc - fr(n * LN2_HI)) - fr(n * LN2_LO));
@@ -49,22 +47,18 @@ export function exp(x: number): number {
   return fr(er * POW2[n + 127]);
 }
 
+export function exp(x: number): number {
+  if (x < EXP_LO) return 0;
+  if (x !== x) return NaN;
+  return expClamped(EXP_HI < x ? EXP_HI : x); // f32x4.pmin
+}
+
 const EXP_ZERO = -88;
 
 /** math.ts expNonPositive4, for x <= 0 or NaN: x raised to -88 (n >= -127, where 2^n is +0); no upper clamp. */
 export function expNonPositive(x: number): number {
   if (x !== x) return NaN;
-  const xc = x < EXP_ZERO ? EXP_ZERO : x; // f32x4.pmax
-  const v = fr(fr(xc * LOG2E) + MAGIC_BIAS);
-  const n = fr(v - MAGIC_BIAS);
-  const r = fr(fr(xc - fr(n * LN2_HI)) - fr(n * LN2_LO));
-  let p = fr(fr(EXP_P5 * r) + EXP_P4);
-  p = fr(fr(p * r) + EXP_P3);
-  p = fr(fr(p * r) + EXP_P2);
-  p = fr(fr(p * r) + EXP_P1);
-  p = fr(fr(p * r) + EXP_P0);
-  const er = fr(fr(fr(p * fr(r * r)) + r) + 1);
-  return fr(er * POW2[n + 127]);
+  return expClamped(x < EXP_ZERO ? EXP_ZERO : x); // f32x4.pmax
 }
 
 const LG1 = fromBits(0x3f2aaaaa);
